@@ -1,0 +1,256 @@
+"""CT.gov API v2 client: the only module that talks HTTP (httpx), with throttle, retries and paging."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import msgspec
+import stamina
+
+from tracker import __version__
+from tracker.config import Settings
+from tracker.errors import CtGovBadRequest, CtGovError, CtGovUnavailable
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 1000  # the most the API returns per page; larger values are silently clamped
+MAX_PAGES = 10_000  # 10 M studies: far beyond the registry, so hitting it means a token loop
+MAX_RETRY_WAIT = 120.0
+CONNECT_ATTEMPTS = 3  # a refused connection or failed DNS lookup rarely heals within one run
+USER_AGENT = (
+    f"nk-landscape-tracker/{__version__} (open-source NK-cell immunotherapy trial landscape tracker; "
+    "python-httpx)"
+)
+
+
+class _PageBody(msgspec.Struct):
+    studies: list[msgspec.Raw]
+    nextPageToken: str | None = None
+    totalCount: int | None = None
+
+
+class _VersionBody(msgspec.Struct):
+    apiVersion: str
+    dataTimestamp: str | None = None
+
+
+_page_decoder = msgspec.json.Decoder(_PageBody)
+_version_decoder = msgspec.json.Decoder(_VersionBody)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of `/studies`: each study's raw JSON, the token for the next page, the total if asked."""
+
+    studies: list[bytes]
+    next_page_token: str | None
+    total_count: int | None
+    url: str
+
+
+@dataclass(frozen=True)
+class ApiVersion:
+    api_version: str
+    data_timestamp: str | None
+
+
+class _Transient(Exception):
+    """A response worth retrying; carries the server's Retry-After in seconds when it sent one."""
+
+    def __init__(self, message: str, url: str, status_code: int | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status_code = status_code
+        self.retry_after = retry_after
+
+
+@dataclass
+class Throttle:
+    """Space request starts at least 60/max_rpm seconds apart; 0 requests per minute turns it off."""
+
+    max_rpm: float
+    _next_at: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait(self) -> None:
+        if self.max_rpm <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            delay = self._next_at - now
+            self._next_at = max(now, self._next_at) + 60.0 / self.max_rpm
+        if delay > 0:
+            time.sleep(delay)
+
+
+class CtGov:
+    """A CT.gov API v2 session: one httpx client, one throttle, a count of requests sent."""
+
+    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
+        self.settings = settings
+        self.base_url = settings.ctgov_url.rstrip("/")
+        self.throttle = Throttle(settings.max_rpm)
+        self.requests = 0
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(settings.timeout, connect=min(settings.timeout, 15.0)),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            follow_redirects=True,
+        )
+
+    def __enter__(self) -> CtGov:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def fetch_version(self, *, attempts: int | None = None) -> ApiVersion:
+        """GET /version: the API version and the timestamp of CT.gov's last data refresh."""
+        body = self._get("/version", {}, decode=_decode_version, attempts=attempts)
+        return ApiVersion(api_version=body.apiVersion, data_timestamp=body.dataTimestamp)
+
+    def iter_pages(self, params: Mapping[str, str]) -> Iterator[Page]:
+        """Yield every page of `/studies` for params, following nextPageToken until it is absent.
+
+        Every request carries byte-identical parameters apart from pageToken, as the API requires.
+        """
+        base = {**params, "pageSize": str(PAGE_SIZE), "countTotal": "true"}
+        token: str | None = None
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            page_params = base if token is None else {**base, "pageToken": token}
+            page = self._get("/studies", page_params, decode=_decode_page)
+            yield page
+            token = page.next_page_token
+            if not token:
+                return
+            if token in seen:
+                raise CtGovError(
+                    f"CT.gov sent the page token {token[:24]!r} twice; stopping to avoid a loop",
+                    url=page.url,
+                )
+            seen.add(token)
+        raise CtGovError(f"more than {MAX_PAGES} pages for one query; stopping", url=self.base_url)
+
+    def _get(self, path: str, params: Mapping[str, str], *, decode: Any, attempts: int | None = None) -> Any:
+        url = str(self._client.build_request("GET", path, params=params).url)
+        connect_failures = 0
+
+        def backoff(exc: Exception) -> bool | float:
+            nonlocal connect_failures
+            if isinstance(exc, httpx.ConnectError):
+                connect_failures += 1
+                return connect_failures < CONNECT_ATTEMPTS
+            if isinstance(exc, _Transient):
+                if exc.retry_after is not None:
+                    return min(exc.retry_after, MAX_RETRY_WAIT)
+                return True
+            return isinstance(exc, httpx.TransportError)
+
+        retrying = stamina.retry_context(
+            on=backoff,
+            attempts=attempts or self.settings.retries,
+            timeout=None,
+            wait_initial=self.settings.backoff,
+            wait_max=MAX_RETRY_WAIT,
+            wait_jitter=self.settings.backoff,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._get_once(path, params, url, decode)
+        except _Transient as exc:
+            raise CtGovUnavailable(
+                f"CT.gov kept failing after {attempt.num} attempts: {exc} ({url})",
+                url=url, status_code=exc.status_code,
+            ) from None
+        except httpx.ConnectError as exc:
+            raise CtGovUnavailable(
+                f"cannot reach CT.gov at {self.base_url}: {_reason(exc)}", url=url
+            ) from None
+        except httpx.TransportError as exc:
+            raise CtGovUnavailable(
+                f"CT.gov kept failing after {attempt.num} attempts: {type(exc).__name__}: {_reason(exc)} ({url})",
+                url=url,
+            ) from None
+        raise AssertionError("unreachable: stamina either returns or raises")
+
+    def _get_once(self, path: str, params: Mapping[str, str], url: str, decode: Any) -> Any:
+        self.throttle.wait()
+        self.requests += 1
+        response = self._client.get(path, params=params)
+        status = response.status_code
+        if status == 200:
+            try:
+                return decode(response.content, url)
+            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+                raise _Transient(f"unusable body ({exc})", url, status) from None
+        text = _body_text(response)
+        if status == 429 or status >= 500:
+            raise _Transient(f"HTTP {status}{': ' + text if text else ''}", url, status, _retry_after(response))
+        if status == 400:
+            raise CtGovBadRequest(
+                f"CT.gov rejected the request (HTTP 400): {text or '(no message)'} — GET {url}",
+                url=url, status_code=status,
+            )
+        raise CtGovError(f"CT.gov answered HTTP {status}: {text or '(no message)'} — GET {url}",
+                         url=url, status_code=status)
+
+
+def _decode_page(content: bytes, url: str) -> Page:
+    # a strict UTF-8 check here keeps undecodable bytes from reaching the database
+    content.decode("utf-8")
+    body = _page_decoder.decode(content)
+    return Page(
+        studies=[bytes(raw) for raw in body.studies],
+        next_page_token=body.nextPageToken or None,
+        total_count=body.totalCount,
+        url=url,
+    )
+
+
+def _decode_version(content: bytes, url: str) -> _VersionBody:
+    return _version_decoder.decode(content)
+
+
+def _body_text(response: httpx.Response) -> str:
+    """The first line of an error body; HTML error pages are summarised, not printed."""
+    try:
+        text = response.text.strip()
+    except UnicodeDecodeError:
+        return ""
+    if text.lower().startswith(("<!doctype", "<html")):
+        return "(an HTML error page)"
+    return text.splitlines()[0][:300] if text else ""
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:200]

@@ -1,0 +1,166 @@
+"""DuckDB access: the only module that imports duckdb. Connections, SQL files, read-only queries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from tracker.errors import DatabaseError, QueryRefused
+
+Connection = duckdb.DuckDBPyConnection
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+SCHEMA_DIRS = ("schema",)
+VIEW_DIRS = ("views",)
+# statements `tracker sql` runs; everything else (DDL, DML, ATTACH, COPY, SET, …) is refused
+READ_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+def sql_dir() -> Path:
+    if not SQL_DIR.is_dir():
+        raise DatabaseError(
+            f"SQL files not found at {SQL_DIR}: install the tracker from its source tree (pip install -e .)"
+        )
+    return SQL_DIR
+
+
+def connect(path: Path | str, *, read_only: bool = False, memory_limit: str | None = None) -> Connection:
+    """Open a DuckDB file; a reader gets a clear DatabaseError when the file is missing or not DuckDB."""
+    path = Path(path)
+    config: dict[str, Any] = {}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    if read_only and not path.exists():
+        raise DatabaseError(f"no database at {path}: run `tracker refresh` (or `tracker demo` offline) first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config=config)
+    except duckdb.IOException as exc:
+        raise DatabaseError(f"cannot open {path}: {_first_line(exc)}") from None
+    except duckdb.Error as exc:
+        raise DatabaseError(f"cannot open {path}: {_first_line(exc)}") from None
+
+
+def connect_readonly_sandbox(path: Path | str) -> Connection:
+    """A read-only connection for ad-hoc SQL: no writes, no files, no network, settings locked."""
+    path = Path(path)
+    if not path.exists():
+        raise DatabaseError(f"no database at {path}: run `tracker refresh` (or `tracker demo` offline) first")
+    try:
+        return duckdb.connect(
+            str(path),
+            read_only=True,
+            config={"enable_external_access": False, "autoload_known_extensions": False,
+                    "autoinstall_known_extensions": False, "lock_configuration": True},
+        )
+    except duckdb.Error as exc:
+        raise DatabaseError(f"cannot open {path}: {_first_line(exc)}") from None
+
+
+def apply_sql(con: Connection, *dirs: str) -> None:
+    """Run every .sql file of the given sql/ subfolders in name order; each file is idempotent."""
+    for name in dirs:
+        for path in sorted((sql_dir() / name).glob("*.sql")):
+            run_file(con, path)
+
+
+def run_file(con: Connection, path: Path, params: Mapping[str, Any] | None = None) -> None:
+    """Execute each statement of one SQL file, passing only the $parameters it names."""
+    for statement in split_statements(con, path.read_text(encoding="utf-8")):
+        execute(con, statement, params or {})
+
+
+_split_cache: dict[str, list[str]] = {}
+
+
+def split_statements(con: Connection, text: str) -> list[str]:
+    if text not in _split_cache:
+        _split_cache[text] = [s.query for s in con.extract_statements(text)]
+    return _split_cache[text]
+
+
+def execute(con: Connection, statement: str, params: Mapping[str, Any]) -> Connection:
+    used = {name: params[name] for name in set(_PARAM.findall(statement)) if name in params}
+    return con.execute(statement, used) if used else con.execute(statement)
+
+
+def sql_file(*parts: str) -> Path:
+    return sql_dir().joinpath(*parts)
+
+
+def register(con: Connection, name: str, frame: pl.DataFrame) -> None:
+    con.register(name, frame)
+
+
+def fetch_frame(con: Connection, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> pl.DataFrame:
+    relation = con.sql(query, params=params or None)
+    frame: pl.DataFrame = relation.pl() if relation is not None else pl.DataFrame()
+    return frame
+
+
+def scalar(con: Connection, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:
+    row = con.execute(query, params or []).fetchone()
+    return None if row is None else row[0]
+
+
+@contextmanager
+def transaction(con: Connection) -> Iterator[Connection]:
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def run_readonly_query(path: Path | str, query: str) -> pl.DataFrame:
+    """Run ad-hoc SQL on the published database; refuse anything that is not a read."""
+    con = connect_readonly_sandbox(path)
+    try:
+        try:
+            statements = con.extract_statements(query)
+        except duckdb.Error as exc:
+            raise QueryRefused(f"SQL error: {_first_line(exc)}") from None
+        if not statements:
+            raise QueryRefused("no SQL statement given")
+        for statement in statements:
+            kind = statement.type.name
+            if kind not in READ_STATEMENTS:
+                raise QueryRefused(
+                    f"tracker sql is read-only: {kind} statements are refused (only SELECT, WITH, EXPLAIN)"
+                )
+        result: pl.DataFrame | None = None
+        for statement in statements:
+            try:
+                relation = con.sql(statement.query)
+                result = relation.pl() if relation is not None else pl.DataFrame()
+            except duckdb.PermissionException as exc:
+                raise QueryRefused(f"refused: {_first_line(exc)} (files and network are off in tracker sql)") \
+                    from None
+            except duckdb.Error as exc:
+                raise QueryRefused(f"SQL error: {_first_line(exc)}") from None
+        assert result is not None
+        return result
+    finally:
+        con.close()
+
+
+def checkpoint(con: Connection) -> None:
+    con.execute("checkpoint")
+
+
+def is_duckdb_error(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.Error)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,72 @@
+"""
+Tracker exceptions; library code raises them, the CLI prints their message as one line.
+
+* TrackerError
+  + ConfigError            a setting or input file is malformed; has .name
+  + CatalogueError         the agent catalogue is malformed; has .path, .line, .field
+  + CtGovError             CT.gov answered with an error or something we cannot use; has .url, .status_code
+    - CtGovBadRequest      a 400: our request is wrong, never retried
+    - CtGovUnavailable     CT.gov could not be reached, or kept failing after every retry
+  + ReconciliationError    what CT.gov sent does not add up to what it said it would send
+  + DatabaseError          the database is missing, busy or cannot be used
+    - RefreshLocked        another refresh holds the lock
+  + QueryRefused           ad-hoc SQL tried to write or to reach files or the network
+"""
+
+from __future__ import annotations
+
+
+class TrackerError(Exception):
+    "Base class of every error the tracker raises on purpose"
+
+
+class ConfigError(TrackerError):
+    "A setting or an input file is malformed"
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+
+
+class CatalogueError(TrackerError):
+    "The agent catalogue is malformed"
+
+    def __init__(self, path: str, line: int | None, field: str, message: str) -> None:
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {field}: {message}")
+        self.path = path
+        self.line = line
+        self.field = field
+
+
+class CtGovError(TrackerError):
+    "CT.gov answered with an error or with a body we cannot use"
+
+    def __init__(self, message: str, *, url: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status_code = status_code
+
+
+class CtGovBadRequest(CtGovError):
+    "CT.gov rejected the request (HTTP 400): a bug in our parameters, never retried"
+
+
+class CtGovUnavailable(CtGovError):
+    "CT.gov could not be reached, or kept failing after every retry"
+
+
+class ReconciliationError(TrackerError):
+    "The studies received do not add up to CT.gov's totalCount"
+
+
+class DatabaseError(TrackerError):
+    "The database is missing, busy or cannot be used"
+
+
+class RefreshLocked(DatabaseError):
+    "Another refresh holds the lock"
+
+
+class QueryRefused(TrackerError):
+    "Ad-hoc SQL tried to write, or to read files or the network"

@@ -1,0 +1,289 @@
+"""One refresh, end to end: /version gate → fetch every scope query → load → commit → publish."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+
+import filelock
+import httpx
+
+from tracker import db, publish, store
+from tracker.config import Settings
+from tracker.ctgov import CtGov
+from tracker.errors import DatabaseError, ReconciliationError, RefreshLocked, TrackerError
+from tracker.scope import ScopeQuery
+
+log = logging.getLogger(__name__)
+
+RECONCILE_ATTEMPTS = 2  # a query whose count does not add up is asked once more before the run fails
+
+
+class Reporter(Protocol):
+    """What a refresh tells its caller as it goes (the CLI draws a progress bar from it)."""
+
+    def query_started(self, query: ScopeQuery, index: int, total: int, since: date | None) -> None: ...
+
+    def page_loaded(self, query: ScopeQuery, received: int, total_count: int | None) -> None: ...
+
+    def query_finished(self, query: ScopeQuery, stats: dict[str, Any]) -> None: ...
+
+
+class LogReporter:
+    """Quiet, one line per query: for daemons, pipes and CI logs."""
+
+    def query_started(self, query: ScopeQuery, index: int, total: int, since: date | None) -> None:
+        window = f" since {since}" if since else ""
+        log.debug("query %d/%d %s%s", index, total, query.label, window)
+
+    def page_loaded(self, query: ScopeQuery, received: int, total_count: int | None) -> None:
+        pass
+
+    def query_finished(self, query: ScopeQuery, stats: dict[str, Any]) -> None:
+        log.info("%s: %d studies (%s of %s), %d page(s)", query.label, stats["distinct"], stats["mode"],
+                 stats["total_count"], stats["pages"])
+
+
+@dataclass
+class RefreshResult:
+    run_id: int
+    status: str  # succeeded | skipped | failed
+    mode: str
+    requests: int = 0
+    studies_fetched: int = 0
+    studies_new: int = 0
+    studies_changed: int = 0
+    studies_unchanged: int = 0
+    studies_left_scope: int = 0
+    data_timestamp: str | None = None
+    error: str | None = None
+    queries: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.status == "skipped":
+            return f"run {self.run_id}: CT.gov data unchanged since the last run ({self.data_timestamp}); nothing to do"
+        if self.status == "failed":
+            return f"run {self.run_id} failed, previous data kept: {self.error}"
+        return (
+            f"run {self.run_id} ({self.mode}): {self.studies_fetched} studies received, {self.studies_new} new, "
+            f"{self.studies_changed} changed, {self.studies_left_scope} left the scope; "
+            f"{self.requests} requests; data as of {self.data_timestamp}"
+        )
+
+
+# the classification step of issue 4 plugs in here: (connection, changed nct ids or None for all)
+PostLoadHook = Callable[[db.Connection, frozenset[str] | None], None]
+
+
+def run_refresh(
+    settings: Settings,
+    scope: Sequence[ScopeQuery],
+    *,
+    full: bool = False,
+    trigger: str = "cli",
+    transport: httpx.BaseTransport | None = None,
+    reporter: Reporter | None = None,
+    post_load: PostLoadHook | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> RefreshResult:
+    """Refresh the working database from CT.gov and publish it; a failure leaves published data as it was."""
+    reporter = reporter or LogReporter()
+    lock = filelock.FileLock(str(settings.lock_path), timeout=0)
+    settings.lock_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise RefreshLocked(
+            f"another refresh is running (lock {settings.lock_path} is held); try again when it ends"
+        ) from None
+    try:
+        publish.ensure_work_copy(settings.work_path, settings.db_path)
+        con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
+        try:
+            result = _run(settings, scope, con, full=full, trigger=trigger, transport=transport,
+                          reporter=reporter, post_load=post_load, now=now)
+            db.checkpoint(con)
+        finally:
+            con.close()
+        publish.publish(settings.work_path, settings.db_path)
+        return result
+    finally:
+        lock.release()
+
+
+def _run(settings: Settings, scope: Sequence[ScopeQuery], con: db.Connection, *, full: bool, trigger: str,
+         transport: httpx.BaseTransport | None, reporter: Reporter, post_load: PostLoadHook | None,
+         now: Callable[[], datetime]) -> RefreshResult:
+    store.prepare(con)
+    interrupted = store.mark_interrupted(con, now())
+    if interrupted:
+        log.warning("%d earlier run(s) were interrupted and are now recorded as failed", interrupted)
+    mode = "full" if full or _full_due(con, settings, now()) else "incremental"
+    run_id = store.start_run(con, mode=mode, trigger=trigger, now=now())
+    result = RefreshResult(run_id=run_id, status="running", mode=mode)
+    client = CtGov(settings, transport=transport)
+    try:
+        with client:
+            _fetch_and_load(settings, scope, con, client, result, reporter, post_load, now)
+    except (TrackerError, OSError) as exc:
+        _fail(con, result, client.requests, str(exc), now)
+    except Exception as exc:
+        if not db.is_duckdb_error(exc):
+            _fail(con, result, client.requests, f"{type(exc).__name__}: {exc}", now)
+            raise
+        _fail(con, result, client.requests, f"database error: {str(exc).splitlines()[0]}", now)
+    return result
+
+
+def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Connection, client: CtGov,
+                    result: RefreshResult, reporter: Reporter, post_load: PostLoadHook | None,
+                    now: Callable[[], datetime]) -> None:
+    version = client.fetch_version()
+    result.data_timestamp = version.data_timestamp
+    con.execute("update meta.refresh_runs set api_version = ?, data_timestamp = ? where run_id = ?",
+                [version.api_version, version.data_timestamp, result.run_id])
+    known = store.known_query_keys(con)
+    todo = list(scope)
+    if result.mode == "incremental":
+        previous = store.last_run(con, status="succeeded")
+        unchanged = (previous is not None and version.data_timestamp is not None
+                     and previous["data_timestamp"] == version.data_timestamp)
+        if unchanged:
+            # nothing was posted since the last run: only queries never run before need asking
+            todo = [q for q in scope if q.key not in known]
+            if not todo:
+                result.status = "skipped"
+                result.requests = client.requests
+                store.finish_run(con, result.run_id, status="skipped", now=now(),
+                                 values={"requests": client.requests})
+                return
+    with db.transaction(con):
+        store.begin_loading(con)
+        for index, query in enumerate(todo, start=1):
+            since = None
+            if result.mode == "incremental" and query.key in known:
+                watermark = store.query_watermark(con, query.key)
+                since = watermark - timedelta(days=settings.overlap_days) if watermark else None
+            stats = _fetch_query(con, client, query, since, result.run_id, index, len(todo), reporter, now)
+            store.record_query(con, run_id=result.run_id, query=query, mode=stats["mode"], since=since,
+                               stats=stats)
+            result.queries.append(stats)
+            reporter.query_finished(query, stats)
+        left = 0
+        if result.mode == "full":
+            left = store.close_full_scope(con, run_id=result.run_id, now=now())
+            store.deactivate_other_queries(con, [q.key for q in scope])
+        counts = store.run_counts(con)
+        if post_load is not None:
+            changed = frozenset(r[0] for r in con.execute(
+                "select nct_id from run_seen where outcome <> 'unchanged'").fetchall())
+            post_load(con, changed if result.mode == "incremental" else None)
+        result.status = "succeeded"
+        result.requests = client.requests
+        result.studies_fetched = counts.fetched
+        result.studies_new = counts.new
+        result.studies_changed = counts.changed
+        result.studies_unchanged = counts.unchanged
+        result.studies_left_scope = left
+        store.finish_run(con, result.run_id, status="succeeded", now=now(), values={
+            "requests": client.requests,
+            "rows_received": sum(q["rows"] for q in result.queries),
+            "studies_fetched": counts.fetched,
+            "studies_new": counts.new,
+            "studies_changed": counts.changed,
+            "studies_unchanged": counts.unchanged,
+            "studies_left_scope": left,
+            "studies_reentered_scope": counts.reentered,
+            "queries": len(todo),
+        })
+
+
+def _fetch_query(con: db.Connection, client: CtGov, query: ScopeQuery, since: date | None, run_id: int,
+                 index: int, total: int, reporter: Reporter, now: Callable[[], datetime]) -> dict[str, Any]:
+    params = query.params_dict()
+    if since is not None:
+        window = f"AREA[LastUpdatePostDate]RANGE[{since.isoformat()},MAX]"
+        params["filter.advanced"] = f"({params['filter.advanced']}) AND {window}" \
+            if "filter.advanced" in params else window
+    reporter.query_started(query, index, total, since)
+    requests_before = client.requests
+    for attempt in range(1, RECONCILE_ATTEMPTS + 1):
+        pages = empty = rows = 0
+        total_count: int | None = None
+        ids: set[str] = set()
+        for page in client.iter_pages(params):
+            pages += 1
+            if pages == 1:
+                total_count = page.total_count
+            if not page.studies:
+                empty += 1
+            loaded = store.load_page(con, run_id=run_id, query_key=query.key, studies=page.studies,
+                                     now=now(), url=page.url)
+            rows += loaded.rows
+            ids |= loaded.nct_ids
+            reporter.page_loaded(query, len(ids), total_count)
+        notes = []
+        if rows > len(ids):
+            notes.append(f"{rows - len(ids)} duplicate row(s) across pages")
+        if query.is_id_list:
+            requested = set(query.params_dict()["filter.ids"].split(","))
+            missing = requested - ids
+            if missing:
+                aliases = _aliases_of(con, ids)
+                missing -= aliases
+                if missing:
+                    notes.append(f"{len(missing)} requested id(s) not returned: {', '.join(sorted(missing)[:10])}")
+        stats = {
+            "query_key": query.key, "label": query.label, "mode": "incremental" if since else "full",
+            "since": since, "attempts": attempt, "pages": pages, "empty_pages": empty,
+            "requests": client.requests - requests_before, "rows": rows, "distinct": len(ids),
+            "total_count": total_count, "reconciled": None if total_count is None else len(ids) == total_count,
+            "note": "; ".join(notes) or None,
+        }
+        if total_count is None:
+            stats["note"] = "; ".join([*notes, "CT.gov sent no totalCount: count not reconciled"])
+            log.warning("%s: CT.gov sent no totalCount; count not reconciled", query.label)
+            return stats
+        if len(ids) == total_count:
+            return stats
+        log.warning("%s: received %d studies but CT.gov counted %d (attempt %d)", query.label, len(ids),
+                    total_count, attempt)
+    raise ReconciliationError(
+        f"query {query.label!r}: received {len(ids)} distinct studies but CT.gov's totalCount is {total_count} "
+        f"after {RECONCILE_ATTEMPTS} attempts; nothing from this run was kept"
+    )
+
+
+def _aliases_of(con: db.Connection, ids: set[str]) -> set[str]:
+    if not ids:
+        return set()
+    rows = con.execute(
+        "select unnest(nct_id_aliases) from core.trials where list_contains(?, nct_id)", [sorted(ids)]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _full_due(con: db.Connection, settings: Settings, now: datetime) -> bool:
+    last_full = store.last_run(con, status="succeeded", mode="full")
+    if last_full is None:
+        return True
+    started: datetime = last_full["started_at"]
+    return now - started > timedelta(days=settings.full_every_days)
+
+
+def _fail(con: db.Connection, result: RefreshResult, requests: int, message: str,
+          now: Callable[[], datetime]) -> None:
+    result.status = "failed"
+    result.error = message
+    result.requests = requests
+    log.error("run %d failed: %s", result.run_id, message)
+    try:
+        store.finish_run(con, result.run_id, status="failed", now=now(), error=message,
+                         values={"requests": requests})
+    except Exception as exc:
+        if not db.is_duckdb_error(exc):
+            raise
+        raise DatabaseError(f"run {result.run_id} failed ({message}) and could not be recorded: {exc}") from None

@@ -1,0 +1,226 @@
+"""The scope: the CT.gov queries that define which trials are tracked (pure; no I/O but reading TOML)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from tracker.errors import ConfigError
+
+GENERIC_SEARCHES = Path(__file__).parent / "catalogue" / "scope.toml"
+# encoded length of one query value; with the rest of the URL it stays well under the 2,000
+# characters that every proxy and server on the way accepts
+MAX_QUERY_CHARS = 1500
+IDS_PER_REQUEST = 200  # ~12 encoded characters each: a few hundred per request is the documented safe size
+NCT_ID = re.compile(r"^NCT\d{8}$")
+# the search parameters of GET /studies (spec 2.0.5); paging, format and projection are the client's
+SEARCH_PARAMS = frozenset({
+    "query.cond", "query.term", "query.locn", "query.titles", "query.intr", "query.outc", "query.spons",
+    "query.lead", "query.id", "query.patient", "filter.overallStatus", "filter.geo", "filter.ids",
+    "filter.advanced", "filter.synonyms", "postFilter.overallStatus", "postFilter.geo", "postFilter.ids",
+    "postFilter.advanced", "postFilter.synonyms", "aggFilters", "geoDecay",
+})
+_ONLY_IDS = re.compile(r"^[\sNnCcTt0-9,|]+$")
+
+
+@dataclass(frozen=True)
+class ScopeQuery:
+    """One CT.gov query of the scope; `key` is stable for the same parameters across runs."""
+
+    label: str
+    source: str  # catalogue | generic | user | ids
+    params: tuple[tuple[str, str], ...]
+
+    @property
+    def key(self) -> str:
+        canonical = json.dumps(sorted(self.params), separators=(",", ":"))
+        return hashlib.sha1(canonical.encode()).hexdigest()[:16]
+
+    def params_dict(self) -> dict[str, str]:
+        return dict(self.params)
+
+    @property
+    def is_id_list(self) -> bool:
+        return self.source == "ids"
+
+
+def essie_term(term: str) -> str:
+    """Quote a term for Essie unless it is one plain word; quotes inside the term are dropped."""
+    term = " ".join(term.replace('"', " ").split())
+    if re.fullmatch(r"[A-Za-z0-9]+", term) and term.upper() not in {"AND", "OR", "NOT"}:
+        return term
+    return f'"{term}"'
+
+
+def or_batches(terms: Iterable[str], limit: int = MAX_QUERY_CHARS) -> list[str]:
+    """Join Essie terms with OR into as few expressions as fit under `limit` encoded characters."""
+    batches: list[str] = []
+    current: list[str] = []
+    for term in dict.fromkeys(essie_term(t) for t in terms if t.strip()):
+        candidate = " OR ".join([*current, term])
+        if current and len(quote(candidate, safe="")) > limit:
+            batches.append(" OR ".join(current))
+            current = [term]
+        else:
+            current.append(term)
+    if current:
+        batches.append(" OR ".join(current))
+    return batches
+
+
+def agent_queries(agents: Sequence[tuple[str, Sequence[str]]]) -> list[ScopeQuery]:
+    """`query.intr` OR-batches over every tracked agent's name and aliases; labels name the agents."""
+    queries: list[ScopeQuery] = []
+    names: list[str] = []
+    current: list[str] = []
+    for name, aliases in agents:
+        terms = [essie_term(t) for t in dict.fromkeys([name, *aliases]) if t.strip()]
+        candidate = " OR ".join([*current, *terms])
+        if current and len(quote(candidate, safe="")) > MAX_QUERY_CHARS:
+            queries.append(_agent_query(names, current))
+            names, current = [], []
+        names.append(name)
+        current.extend(terms)
+        if len(quote(" OR ".join(current), safe="")) > MAX_QUERY_CHARS:
+            # one agent with more aliases than fit in one URL: split its aliases over several queries
+            for part in or_batches(current):
+                queries.append(_agent_query(names, [part]))
+            names, current = [], []
+    if current:
+        queries.append(_agent_query(names, current))
+    return queries
+
+
+def _agent_query(names: list[str], terms: list[str]) -> ScopeQuery:
+    shown = ", ".join(names[:4]) + (f" +{len(names) - 4}" if len(names) > 4 else "")
+    return ScopeQuery(f"agents: {shown}", "catalogue", (("query.intr", " OR ".join(terms)),))
+
+
+def generic_queries(path: Path = GENERIC_SEARCHES) -> list[ScopeQuery]:
+    """The catalogue's generic searches (CAR-NK, NK cells, …) that find products not yet named."""
+    data = _read_toml(path, "generic searches")
+    queries = []
+    for i, entry in enumerate(data.get("search", []), start=1):
+        where = f"{path} [[search]] #{i}"
+        param = _str(entry, "param", where)
+        if param not in SEARCH_PARAMS:
+            raise ConfigError(where, f"param {param!r} is not a CT.gov search parameter")
+        terms = entry.get("terms")
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms) or not terms:
+            raise ConfigError(where, "terms must be a non-empty list of strings")
+        label = _str(entry, "label", where)
+        for n, batch in enumerate(or_batches(terms), start=1):
+            suffix = f" ({n})" if n > 1 else ""
+            queries.append(ScopeQuery(f"{label}{suffix}", "generic", ((param, batch),)))
+    return queries
+
+
+def user_queries(path: Path) -> list[ScopeQuery]:
+    """Extra queries and NCT-ID lists from the user's TRACKER_SCOPE file.
+
+    Example file::
+
+        [[query]]
+        label = "B7-H3 programmes"
+        params = { "query.intr" = "enoblituzumab OR vobramitamab", "filter.advanced" = "AREA[Phase]PHASE2" }
+
+        [[ids]]
+        label = "watch list"
+        nct_ids = ["NCT01714739", "NCT03841110"]
+    """
+    data = _read_toml(path, "TRACKER_SCOPE")
+    unknown = set(data) - {"query", "ids"}
+    if unknown:
+        raise ConfigError(f"TRACKER_SCOPE {path}", f"unknown table(s) {sorted(unknown)}; use [[query]] or [[ids]]")
+    queries: list[ScopeQuery] = []
+    for i, entry in enumerate(data.get("query", []), start=1):
+        where = f"TRACKER_SCOPE {path} [[query]] #{i}"
+        label = _str(entry, "label", where)
+        params = entry.get("params")
+        if not isinstance(params, dict) or not params:
+            raise ConfigError(where, "params must be a table of CT.gov search parameters")
+        for name, value in params.items():
+            if name not in SEARCH_PARAMS:
+                raise ConfigError(where, f"{name!r} is not a CT.gov search parameter "
+                                         f"(allowed: query.*, filter.*, postFilter.*, aggFilters)")
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(where, f"{name} must be a non-empty string")
+        queries.append(_user_query(label, {k: v.strip() for k, v in params.items()}))
+    for i, entry in enumerate(data.get("ids", []), start=1):
+        where = f"TRACKER_SCOPE {path} [[ids]] #{i}"
+        label = _str(entry, "label", where)
+        raw_ids = entry.get("nct_ids")
+        if not isinstance(raw_ids, list) or not raw_ids:
+            raise ConfigError(where, "nct_ids must be a non-empty list of NCT ids")
+        queries.extend(id_queries(label, [_nct_id(x, where) for x in raw_ids]))
+    return queries
+
+
+def id_queries(label: str, nct_ids: Sequence[str]) -> list[ScopeQuery]:
+    """`filter.ids` requests in batches; CT.gov also matches aliases of the ids."""
+    unique = sorted(set(nct_ids))
+    chunks = [unique[i:i + IDS_PER_REQUEST] for i in range(0, len(unique), IDS_PER_REQUEST)]
+    return [
+        ScopeQuery(label if len(chunks) == 1 else f"{label} ({n})", "ids", (("filter.ids", ",".join(chunk)),))
+        for n, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def _user_query(label: str, params: dict[str, str]) -> ScopeQuery:
+    # CT.gov ignores every filter when a query parameter holds only NCT ids; as filter.ids the
+    # same request keeps its filters, so the incremental date window still applies
+    for name in [n for n in params if n.startswith("query.")]:
+        if _ONLY_IDS.match(params[name]) and "NCT" in params[name].upper():
+            ids = [_nct_id(x, f"query {label!r}") for x in re.split(r"[\s,|]+", params[name]) if x]
+            del params[name]
+            params["filter.ids"] = ",".join(sorted(set(ids)))
+    return ScopeQuery(label, "user", tuple(sorted(params.items())))
+
+
+def build_scope(agents: Sequence[tuple[str, Sequence[str]]], *, scope_file: Path | None = None,
+                generic_file: Path = GENERIC_SEARCHES) -> list[ScopeQuery]:
+    """Every query of the scope: catalogue agents, generic searches, then the user's own."""
+    queries = agent_queries(agents) + generic_queries(generic_file)
+    if scope_file is not None:
+        queries += user_queries(scope_file)
+    seen: dict[str, ScopeQuery] = {}
+    for q in queries:
+        seen.setdefault(q.key, q)
+    return list(seen.values())
+
+
+def _nct_id(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(where, f"NCT id must be a string, got {value!r}")
+    nct = value.strip().upper()
+    if not NCT_ID.match(nct):
+        raise ConfigError(where, f"{value!r} is not an NCT id (expected NCT followed by 8 digits)")
+    return nct
+
+
+def _str(entry: dict[str, object], key: str, where: str) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(where, f"{key} must be a non-empty string")
+    return value.strip()
+
+
+def _read_toml(path: Path, name: str) -> dict[str, list[dict[str, object]]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(name, f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(name, f"{path} is not valid TOML: {exc}") from None
+    for key, value in data.items():
+        if not isinstance(value, list):
+            raise ConfigError(name, f"{path}: {key} must be an array of tables ([[{key}]])")
+    return data

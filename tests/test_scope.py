@@ -1,0 +1,132 @@
+"""Scope queries: Essie quoting, OR batching under the URL budget, ID lists, the user's scope file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tracker.errors import ConfigError
+from tracker.scope import (
+    IDS_PER_REQUEST,
+    MAX_QUERY_CHARS,
+    agent_queries,
+    build_scope,
+    essie_term,
+    generic_queries,
+    id_queries,
+    or_batches,
+    user_queries,
+)
+
+
+@pytest.mark.parametrize(("term", "expected"), [
+    ("lirilumab", "lirilumab"),
+    ("MK-3475", '"MK-3475"'),
+    ("CP-675,206", '"CP-675,206"'),
+    ("anti-KIR monoclonal antibody IPH2102", '"anti-KIR monoclonal antibody IPH2102"'),
+    ("OR", '"OR"'),
+    ('say "hi"', '"say hi"'),
+])
+def test_essie_terms_are_quoted_unless_plain_words(term: str, expected: str) -> None:
+    assert essie_term(term) == expected
+
+
+def test_or_batches_stay_under_the_url_budget_and_keep_every_term() -> None:
+    terms = [f"agent-{i:04d} monoclonal antibody" for i in range(300)]
+    batches = or_batches(terms)
+    assert len(batches) > 1
+    assert all(len(quote(b, safe="")) <= MAX_QUERY_CHARS for b in batches)
+    joined = " OR ".join(batches)
+    assert all(f'"{t}"' in joined for t in terms)
+
+
+def test_agent_queries_keep_each_agent_whole_and_name_it() -> None:
+    agents = [(f"agent{i}", [f"CODE-{i}", f"Brand{i}"]) for i in range(120)]
+    queries = agent_queries(agents)
+    assert len(queries) > 1
+    for q in queries:
+        value = q.params_dict()["query.intr"]
+        assert len(quote(value, safe="")) <= MAX_QUERY_CHARS
+    everything = " ".join(q.params_dict()["query.intr"] for q in queries)
+    for i in range(120):
+        assert f"agent{i} OR \"CODE-{i}\" OR Brand{i}" in everything
+    assert queries[0].label.startswith("agents: agent0, agent1")
+
+
+def test_query_keys_are_stable_and_distinct() -> None:
+    a = agent_queries([("lirilumab", ["IPH2102"])])
+    b = agent_queries([("lirilumab", ["IPH2102"])])
+    c = agent_queries([("monalizumab", ["IPH2201"])])
+    assert a[0].key == b[0].key != c[0].key
+
+
+def test_id_lists_are_batched() -> None:
+    ids = [f"NCT{90000000 + i:08d}" for i in range(450)]
+    queries = id_queries("watch", ids)
+    assert [len(q.params_dict()["filter.ids"].split(",")) for q in queries] == [IDS_PER_REQUEST, IDS_PER_REQUEST, 50]
+
+
+def test_generic_searches_load() -> None:
+    queries = generic_queries()
+    assert {q.label for q in queries} >= {"CAR-NK cell therapies", "NK cell therapies"}
+    assert all(q.source == "generic" for q in queries)
+    assert any('"CAR-NK"' in q.params_dict()["query.intr"] for q in queries)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "scope.toml"
+    path.write_text(text)
+    return path
+
+
+def test_user_scope_file(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[[query]]
+label = "B7-H3"
+params = { "query.intr" = "enoblituzumab", "filter.advanced" = "AREA[Phase]PHASE2" }
+
+[[query]]
+label = "ids as a query"
+params = { "query.term" = "NCT90000002, nct90000001" }
+
+[[ids]]
+label = "watch"
+nct_ids = ["NCT90000003", "nct90000004"]
+""")
+    queries = user_queries(path)
+    assert queries[0].params_dict() == {"query.intr": "enoblituzumab", "filter.advanced": "AREA[Phase]PHASE2"}
+    # a query of bare NCT ids would make CT.gov ignore filters; it becomes filter.ids
+    assert queries[1].params_dict() == {"filter.ids": "NCT90000001,NCT90000002"}
+    assert queries[2].params_dict() == {"filter.ids": "NCT90000003,NCT90000004"}
+    assert queries[2].is_id_list
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    pytest.param('[[query]]\nlabel = "x"\nparams = { "filter.phase" = "PHASE2" }',
+                 "'filter.phase' is not a CT.gov search parameter", id="unknown-parameter"),
+    pytest.param('[[query]]\nlabel = "x"\nparams = { "pageSize" = "5" }',
+                 "'pageSize' is not a CT.gov search parameter", id="paging-parameter"),
+    pytest.param('[[query]]\nparams = { "query.intr" = "x" }', "label must be a non-empty string", id="no-label"),
+    pytest.param('[[ids]]\nlabel = "x"\nnct_ids = ["NCT1234"]', "'NCT1234' is not an NCT id", id="bad-id"),
+    pytest.param('[[watch]]\nlabel = "x"', "unknown table(s) ['watch']", id="unknown-table"),
+    pytest.param('[[query]\nlabel = "x"', "is not valid TOML", id="bad-toml"),
+])
+def test_bad_scope_files_get_one_line_errors(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        user_queries(write(tmp_path, text))
+    assert expected in str(caught.value)
+    assert "TRACKER_SCOPE" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_scope_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        user_queries(tmp_path / "nope.toml")
+
+
+def test_build_scope_deduplicates(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[query]]\nlabel = "dup"\nparams = { "query.intr" = "lirilumab OR IPH2102" }')
+    queries = build_scope([("lirilumab", ["IPH2102"])], scope_file=path)
+    assert sum(1 for q in queries if q.params_dict().get("query.intr") == "lirilumab OR IPH2102") == 1

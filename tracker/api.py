@@ -1,0 +1,84 @@
+"""The tracker's verbs as library calls; the CLI, the daemon and `tracker up` are thin wrappers over them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import polars as pl
+
+from tracker import db, refresh, store
+from tracker.config import Settings
+from tracker.refresh import RefreshResult, Reporter
+from tracker.scope import ScopeQuery, build_scope
+
+
+def scope_for(settings: Settings) -> list[ScopeQuery]:
+    """The scope of this installation: catalogue agents, generic searches, the user's TRACKER_SCOPE file."""
+    from tracker.catalogue import load_catalogue
+
+    catalogue = load_catalogue(settings.catalogue_file)
+    agents = [(a.name, list(a.aliases)) for a in catalogue.agents if a.role == "tracked"]
+    return build_scope(agents, scope_file=settings.scope_file)
+
+
+def run_refresh(settings: Settings, *, full: bool = False, trigger: str = "cli",
+                transport: httpx.BaseTransport | None = None, reporter: Reporter | None = None,
+                scope: list[ScopeQuery] | None = None) -> RefreshResult:
+    """Refresh from CT.gov (incremental unless a full reconciliation is asked for or due) and publish."""
+    return refresh.run_refresh(
+        settings, scope if scope is not None else scope_for(settings), full=full, trigger=trigger,
+        transport=transport, reporter=reporter,
+    )
+
+
+def run_sql(settings: Settings, query: str) -> pl.DataFrame:
+    """Run read-only ad-hoc SQL on the published database."""
+    return db.run_readonly_query(settings.db_path, query)
+
+
+def status(settings: Settings, *, runs: int = 10) -> dict[str, Any]:
+    """What the published database holds and what the last runs did."""
+    con = db.connect(settings.db_path, read_only=True)
+    try:
+        holdings = con.execute(
+            "select count(*) filter (is_in_scope), count(*) filter (not is_in_scope), "
+            "(select count(*) from raw.study_versions), max(last_update_post_date) from raw.studies"
+        ).fetchone()
+        assert holdings is not None
+        last_runs = db.fetch_frame(
+            con, "select run_id, started_at, finished_at, status, mode, requests, studies_fetched, studies_new, "
+                 "studies_changed, studies_left_scope, data_timestamp, error from main.refresh_runs "
+                 "order by run_id desc limit ?", [runs],
+        ).to_dicts()
+        last_ok = store.last_run(con, status="succeeded")
+        queries = db.fetch_frame(
+            con, "select label, mode, since_date, pages, distinct_studies, total_count, is_reconciled, note "
+                 "from main.refresh_queries where run_id = ? order by label",
+            [last_ok["run_id"] if last_ok else -1],
+        ).to_dicts()
+        demo = store.get_state(con, "demo_corpus")
+    finally:
+        con.close()
+    return {
+        "database": str(settings.db_path),
+        "trials_in_scope": holdings[0],
+        "trials_out_of_scope": holdings[1],
+        "versions_stored": holdings[2],
+        "newest_update_post_date": holdings[3],
+        "last_successful_run": last_ok,
+        "runs": last_runs,
+        "last_queries": queries,
+        "demo_corpus": demo,
+        "daemon": read_heartbeat(settings.heartbeat_path),
+    }
+
+
+def read_heartbeat(path: Path) -> dict[str, Any] | None:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data

@@ -1,0 +1,179 @@
+"""The `tracker` command: each subcommand is a thin wrapper over one library call in tracker.api."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import click
+
+from tracker import __version__, api
+from tracker.config import Settings, settings_table
+from tracker.errors import TrackerError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(func: F) -> F:
+    """Turn every TrackerError into a one-line message and exit status 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TrackerError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def load_settings() -> Settings:
+    settings = Settings.from_env()
+    logging.basicConfig(
+        level=settings.log_level.upper(), stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tracker")
+def cli() -> None:
+    """NK-cell immunotherapy trial landscape tracker: CT.gov API v2 → DuckDB → dashboard.
+
+    Settings come from TRACKER_* environment variables (`tracker settings` lists them).
+    """
+
+
+@cli.command()
+@click.option("--full", is_flag=True, help="Re-run every scope query without the date window and mark "
+              "trials that left the scope.")
+@handle_errors
+def refresh(full: bool) -> None:
+    """Fetch what changed on CT.gov since the last run, load it, and publish the database.
+
+    Incremental by default; a full reconciliation runs when asked or when the last one is older
+    than TRACKER_FULL_EVERY_DAYS. A failed run changes nothing and is recorded with its reason.
+
+    Example:
+
+        tracker refresh
+        tracker refresh --full
+    """
+    from tracker.progress import reporter_for_terminal
+
+    settings = load_settings()
+    reporter, progress = reporter_for_terminal()
+    if progress is not None:
+        with progress:
+            result = api.run_refresh(settings, full=full, reporter=reporter)
+    else:
+        result = api.run_refresh(settings, full=full, reporter=reporter)
+    if result.status == "failed":
+        raise click.ClickException(result.summary())
+    click.echo(result.summary())
+
+
+@cli.command()
+@click.option("--runs", default=10, show_default=True, help="How many recent runs to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@handle_errors
+def status(runs: int, as_json: bool) -> None:
+    """Show what the database holds, the last runs and the daemon's heartbeat.
+
+    Example:
+
+        tracker status --runs 5
+    """
+    from tracker.progress import print_table
+
+    settings = load_settings()
+    info = api.status(settings, runs=runs)
+    if as_json:
+        click.echo(json.dumps(info, default=_json_default, indent=2))
+        return
+    click.echo(f"database: {info['database']}")
+    click.echo(f"trials in scope: {info['trials_in_scope']}   out of scope (kept): {info['trials_out_of_scope']}   "
+               f"stored versions: {info['versions_stored']}")
+    ok = info["last_successful_run"]
+    if ok:
+        click.echo(f"last successful run: {ok['run_id']} ({ok['mode']}) finished "
+                   f"{ok['finished_at']:%Y-%m-%d %H:%M} UTC, CT.gov data as of {ok['data_timestamp']}")
+    else:
+        click.echo("no successful run yet")
+    if info["demo_corpus"]:
+        click.echo("demo data: synthetic records from the bundled demo corpus")
+    print_table(info["runs"], ["run_id", "started_at", "status", "mode", "requests", "studies_fetched",
+                               "studies_new", "studies_changed", "studies_left_scope", "error"], title="recent runs")
+    if info["last_queries"]:
+        print_table(info["last_queries"], ["label", "mode", "since_date", "pages", "distinct_studies", "total_count",
+                                           "is_reconciled", "note"], title="last successful run: queries")
+    daemon = info["daemon"]
+    if daemon:
+        click.echo(f"daemon: {daemon.get('state')} (pid {daemon.get('pid')}), last beat {daemon.get('beat_at')}, "
+                   f"next run {daemon.get('next_run_at')}, last outcome {daemon.get('last_outcome')}")
+    else:
+        click.echo("daemon: not running (no heartbeat)")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--limit", default=1000, show_default=True, help="Rows shown in table format (csv/json give all).")
+@handle_errors
+def sql(query: str, fmt: str, limit: int) -> None:
+    """Run read-only SQL on the published database (no writes, files or network).
+
+    Example:
+
+        tracker sql "select phase, count(*) from trials group by all order by 2 desc"
+        tracker sql "select * from refresh_runs" --format csv
+    """
+    settings = load_settings()
+    frame = api.run_sql(settings, query)
+    if fmt == "csv":
+        click.echo(frame.write_csv(), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps(frame.to_dicts(), default=_json_default, indent=1))
+    else:
+        from tracker.progress import print_table
+
+        print_table(frame.head(limit).to_dicts(), frame.columns)
+        if frame.height > limit:
+            click.echo(f"({frame.height} rows; {limit} shown — use --format csv for all)")
+
+
+@cli.command("settings")
+def show_settings() -> None:
+    """List every setting, its environment variable, default and current value.
+
+    Example:
+
+        TRACKER_MAX_RPM=30 tracker settings
+    """
+    current = dict(os.environ)
+    for env, default, help_text in settings_table():
+        value = current.get(env)
+        shown = f"{value} (from environment)" if value else default
+        click.echo(f"{env} = {shown}\n    {help_text}")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

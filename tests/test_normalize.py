@@ -83,7 +83,8 @@ def test_trial_fields_match_the_json(con: duckdb.DuckDBPyConnection, study: dict
     assert got["overall_status"] == get(study, f"{status}.overallStatus")
     assert got["last_known_status"] == get(study, f"{status}.lastKnownStatus")
     assert got["why_stopped"] == get(study, f"{status}.whyStopped")
-    for column, struct in [("start_date", "startDateStruct"), ("primary_completion_date", "primaryCompletionDateStruct"),
+    for column, struct in [("start_date", "startDateStruct"),
+                           ("primary_completion_date", "primaryCompletionDateStruct"),
                            ("completion_date", "completionDateStruct")]:
         raw = get(study, f"{status}.{struct}.date")
         assert got[f"{column}_raw"] == raw
@@ -130,11 +131,13 @@ def test_child_tables_match_the_json(con: duckdb.DuckDBPyConnection, study: dict
     ]
     assert [r[0] for r in rows(con, "select condition from core.conditions where nct_id = ? order by condition_idx",
                                key)] == (get(study, "protocolSection.conditionsModule.conditions") or [])
-    for table, module in [("condition_mesh", "conditionBrowseModule"), ("intervention_mesh", "interventionBrowseModule")]:
+    for table, module in [("condition_mesh", "conditionBrowseModule"),
+                          ("intervention_mesh", "interventionBrowseModule")]:
         for kind, field in [("mesh", "meshes"), ("ancestor", "ancestors")]:
-            expected = sorted((m.get("id"), m.get("term")) for m in get(study, f"derivedSection.{module}.{field}") or [])
-            assert sorted(rows(con, f"select mesh_id, term from core.{table} where nct_id = ? and kind = '{kind}'",
-                               key)) == expected
+            listed = get(study, f"derivedSection.{module}.{field}") or []
+            expected = sorted((m.get("id"), m.get("term")) for m in listed)
+            query = f"select mesh_id, term from core.{table} where nct_id = ? and kind = '{kind}'"
+            assert sorted(rows(con, query, key)) == expected
     sponsors = get(study, "protocolSection.sponsorCollaboratorsModule") or {}
     expected_sponsors = ([("lead", sponsors["leadSponsor"].get("name"), sponsors["leadSponsor"].get("class"))]
                          if "leadSponsor" in sponsors else [])

@@ -34,6 +34,7 @@ def test_values_are_parsed() -> None:
     pytest.param("TRACKER_CTGOV_URL", "clinicaltrials.gov", "TRACKER_CTGOV_URL: must start with http", id="url"),
     pytest.param("TRACKER_PORT", "99999", "TRACKER_PORT: must be a TCP port", id="port"),
     pytest.param("TRACKER_SCHEDULE", "daily", "TRACKER_SCHEDULE: must be a 5-field cron", id="cron"),
+    pytest.param("TRACKER_SCHEDULE", "every 5 days", "TRACKER_SCHEDULE: must be a 5-field cron", id="interval-unit"),
     pytest.param("TRACKER_LOG_LEVEL", "LOUD", "TRACKER_LOG_LEVEL: must be DEBUG", id="log-level"),
     pytest.param("TRACKER_DB", "data/", "TRACKER_DB: must be a file name", id="db-dir"),
 ])

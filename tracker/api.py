@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,11 @@ def scope_for(settings: Settings) -> list[ScopeQuery]:
 
 def run_refresh(settings: Settings, *, full: bool = False, trigger: str = "cli",
                 transport: httpx.BaseTransport | None = None, reporter: Reporter | None = None,
-                scope: list[ScopeQuery] | None = None) -> RefreshResult:
+                scope: list[ScopeQuery] | None = None, cancel: threading.Event | None = None) -> RefreshResult:
     """Refresh from CT.gov (incremental unless a full reconciliation is asked for or due) and publish."""
     return refresh.run_refresh(
         settings, scope if scope is not None else scope_for(settings), full=full, trigger=trigger,
-        transport=transport, reporter=reporter,
+        transport=transport, reporter=reporter, cancel=cancel,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from tracker.errors import ConfigError
 DEFAULT_CTGOV_URL = "https://clinicaltrials.gov/api/v2"
 # CT.gov posts weekdays by ~14:00 UTC; half an hour later the day's data is safely there
 DEFAULT_SCHEDULE = "30 14 * * mon-fri"
+INTERVAL = re.compile(r"every\s+(\d+(?:\.\d+)?)\s*([smh])")
 
 
 def _setting(env: str, help: str, default: Any) -> Any:
@@ -64,7 +66,8 @@ class Settings:
         "TRACKER_DUCKDB_MEMORY", "DuckDB memory limit for refreshes (DuckDB size syntax).", "1GB"
     )
     schedule: str = _setting(
-        "TRACKER_SCHEDULE", "Daemon cron schedule (UTC, 5 fields).", DEFAULT_SCHEDULE
+        "TRACKER_SCHEDULE", "Daemon schedule: a 5-field cron expression in UTC, or an interval such as `every 6h`.",
+        DEFAULT_SCHEDULE,
     )
     retry_after_failure_minutes: float = _setting(
         "TRACKER_RETRY_MINUTES", "After a failed scheduled run, the daemon tries again this many minutes later.",
@@ -123,8 +126,9 @@ class Settings:
             raise ConfigError("TRACKER_LOG_LEVEL", f"must be DEBUG, INFO, WARNING or ERROR, got {self.log_level!r}")
         if self.db_path.suffix == "":
             raise ConfigError("TRACKER_DB", f"must be a file name such as tracker.duckdb, got {str(self.db_path)!r}")
-        if len(self.schedule.split()) != 5:
-            raise ConfigError("TRACKER_SCHEDULE", f"must be a 5-field cron expression, got {self.schedule!r}")
+        if len(self.schedule.split()) != 5 and not INTERVAL.fullmatch(self.schedule.strip()):
+            raise ConfigError("TRACKER_SCHEDULE",
+                              f"must be a 5-field cron expression or 'every <n>s|m|h', got {self.schedule!r}")
 
 
 def settings_table() -> list[tuple[str, str, str]]:

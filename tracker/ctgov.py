@@ -17,7 +17,7 @@ import stamina
 
 from tracker import __version__
 from tracker.config import Settings
-from tracker.errors import CtGovBadRequest, CtGovError, CtGovUnavailable
+from tracker.errors import Cancelled, CtGovBadRequest, CtGovError, CtGovUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class Throttle:
     """Space request starts at least 60/max_rpm seconds apart; 0 requests per minute turns it off."""
 
     max_rpm: float
+    cancel: threading.Event | None = None
     _next_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -89,16 +90,21 @@ class Throttle:
             delay = self._next_at - now
             self._next_at = max(now, self._next_at) + 60.0 / self.max_rpm
         if delay > 0:
-            time.sleep(delay)
+            if self.cancel is not None:
+                self.cancel.wait(delay)
+            else:
+                time.sleep(delay)
 
 
 class CtGov:
     """A CT.gov API v2 session: one httpx client, one throttle, a count of requests sent."""
 
-    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None,
+                 cancel: threading.Event | None = None) -> None:
         self.settings = settings
         self.base_url = settings.ctgov_url.rstrip("/")
-        self.throttle = Throttle(settings.max_rpm)
+        self.cancel = cancel
+        self.throttle = Throttle(settings.max_rpm, cancel)
         self.requests = 0
         self._client = httpx.Client(
             base_url=self.base_url,
@@ -151,6 +157,8 @@ class CtGov:
 
         def backoff(exc: Exception) -> bool | float:
             nonlocal connect_failures
+            if self.cancel is not None and self.cancel.is_set():
+                return False
             if isinstance(exc, httpx.ConnectError):
                 connect_failures += 1
                 return connect_failures < CONNECT_ATTEMPTS
@@ -190,6 +198,8 @@ class CtGov:
 
     def _get_once(self, path: str, params: Mapping[str, str], url: str, decode: Any) -> Any:
         self.throttle.wait()
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled("refresh cancelled by shutdown; nothing it fetched was kept")
         self.requests += 1
         response = self._client.get(path, params=params)
         status = response.status_code

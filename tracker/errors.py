@@ -11,6 +11,7 @@ Tracker exceptions; library code raises them, the CLI prints their message as on
   + DatabaseError          the database is missing, busy or cannot be used
     - RefreshLocked        another refresh holds the lock
   + QueryRefused           ad-hoc SQL tried to write or to reach files or the network
+  + Cancelled              a shutdown asked the refresh to stop; nothing it fetched was kept
 """
 
 from __future__ import annotations
@@ -70,3 +71,7 @@ class RefreshLocked(DatabaseError):
 
 class QueryRefused(TrackerError):
     "Ad-hoc SQL tried to write, or to read files or the network"
+
+
+class Cancelled(TrackerError):
+    "A shutdown asked the refresh to stop; nothing it fetched was kept"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -14,7 +15,7 @@ import httpx
 from tracker import db, publish, store
 from tracker.config import Settings
 from tracker.ctgov import CtGov
-from tracker.errors import DatabaseError, ReconciliationError, RefreshLocked, TrackerError
+from tracker.errors import Cancelled, DatabaseError, ReconciliationError, RefreshLocked, TrackerError
 from tracker.scope import ScopeQuery
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def run_refresh(
     transport: httpx.BaseTransport | None = None,
     reporter: Reporter | None = None,
     post_load: PostLoadHook | None = None,
+    cancel: threading.Event | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> RefreshResult:
     """Refresh the working database from CT.gov and publish it; a failure leaves published data as it was."""
@@ -104,7 +106,7 @@ def run_refresh(
         con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
         try:
             result = _run(settings, scope, con, full=full, trigger=trigger, transport=transport,
-                          reporter=reporter, post_load=post_load, now=now)
+                          reporter=reporter, post_load=post_load, cancel=cancel, now=now)
             db.checkpoint(con)
         finally:
             con.close()
@@ -116,7 +118,7 @@ def run_refresh(
 
 def _run(settings: Settings, scope: Sequence[ScopeQuery], con: db.Connection, *, full: bool, trigger: str,
          transport: httpx.BaseTransport | None, reporter: Reporter, post_load: PostLoadHook | None,
-         now: Callable[[], datetime]) -> RefreshResult:
+         cancel: threading.Event | None, now: Callable[[], datetime]) -> RefreshResult:
     store.prepare(con)
     interrupted = store.mark_interrupted(con, now())
     if interrupted:
@@ -124,7 +126,7 @@ def _run(settings: Settings, scope: Sequence[ScopeQuery], con: db.Connection, *,
     mode = "full" if full or _full_due(con, settings, now()) else "incremental"
     run_id = store.start_run(con, mode=mode, trigger=trigger, now=now())
     result = RefreshResult(run_id=run_id, status="running", mode=mode)
-    client = CtGov(settings, transport=transport)
+    client = CtGov(settings, transport=transport, cancel=cancel)
     try:
         with client:
             _fetch_and_load(settings, scope, con, client, result, reporter, post_load, now)
@@ -167,6 +169,8 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
             if result.mode == "incremental" and query.key in known:
                 watermark = store.query_watermark(con, query.key)
                 since = watermark - timedelta(days=settings.overlap_days) if watermark else None
+            if client.cancel is not None and client.cancel.is_set():
+                raise Cancelled("refresh cancelled by shutdown; nothing it fetched was kept")
             stats = _fetch_query(con, client, query, since, result.run_id, index, len(todo), reporter, now)
             store.record_query(con, run_id=result.run_id, query=query, mode=stats["mode"], since=since,
                                stats=stats)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import threading
-from pathlib import Path
 from typing import Any
 
 import httpx
 import polars as pl
 
-from tracker import db, refresh, store
+from tracker import db, heartbeat, refresh, store
 from tracker.config import Settings
 from tracker.refresh import RefreshResult, Reporter
 from tracker.scope import ScopeQuery, build_scope
@@ -63,6 +61,7 @@ def status(settings: Settings, *, runs: int = 10) -> dict[str, Any]:
         demo = store.get_state(con, "demo_corpus")
     finally:
         con.close()
+    beat = heartbeat.read(settings.heartbeat_path)
     return {
         "database": str(settings.db_path),
         "trials_in_scope": holdings[0],
@@ -73,13 +72,6 @@ def status(settings: Settings, *, runs: int = 10) -> dict[str, Any]:
         "runs": last_runs,
         "last_queries": queries,
         "demo_corpus": demo,
-        "daemon": read_heartbeat(settings.heartbeat_path),
+        "daemon": beat,
+        "daemon_alive": heartbeat.is_alive(beat),
     }
-
-
-def read_heartbeat(path: Path) -> dict[str, Any] | None:
-    try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data

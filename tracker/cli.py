@@ -115,12 +115,15 @@ def status(runs: int, as_json: bool) -> None:
     if info["last_queries"]:
         print_table(info["last_queries"], ["label", "mode", "since_date", "pages", "distinct_studies", "total_count",
                                            "is_reconciled", "note"], title="last successful run: queries")
-    daemon = info["daemon"]
-    if daemon:
-        click.echo(f"daemon: {daemon.get('state')} (pid {daemon.get('pid')}), last beat {daemon.get('beat_at')}, "
-                   f"next run {daemon.get('next_run_at')}, last outcome {daemon.get('last_outcome')}")
+    beat = info["daemon"]
+    if beat and info["daemon_alive"]:
+        click.echo(f"daemon: alive, {beat.get('state')} (pid {beat.get('pid')}), last beat {beat.get('beat_at')}, "
+                   f"next run {beat.get('next_run_at')}, last outcome {beat.get('last_outcome')}")
+    elif beat:
+        click.echo(f"daemon: not running (last heartbeat {beat.get('beat_at')}, state {beat.get('state')}, "
+                   f"last outcome {beat.get('last_outcome')})")
     else:
-        click.echo("daemon: not running (no heartbeat)")
+        click.echo("daemon: not running (no heartbeat file)")
 
 
 @cli.command()
@@ -148,6 +151,24 @@ def sql(query: str, fmt: str, limit: int) -> None:
         print_table(frame.head(limit).to_dicts(), frame.columns)
         if frame.height > limit:
             click.echo(f"({frame.height} rows; {limit} shown — use --format csv for all)")
+
+
+@cli.command()
+@handle_errors
+def daemon() -> None:
+    """Refresh on TRACKER_SCHEDULE until stopped (SIGINT/SIGTERM stop it cleanly).
+
+    A run missed while the daemon was down is made up once at start; a failed run is retried after
+    TRACKER_RETRY_MINUTES; a heartbeat file beside the database tells `tracker status` it is alive.
+
+    Example:
+
+        TRACKER_SCHEDULE="30 14 * * mon-fri" tracker daemon
+    """
+    from tracker.daemon import Daemon
+
+    settings = load_settings()
+    Daemon(settings).run_forever()
 
 
 @cli.command("settings")

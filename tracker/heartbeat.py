@@ -1,0 +1,48 @@
+"""The daemon's heartbeat file: written atomically by the daemon, read by `tracker status` and the dashboard."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+HEARTBEAT_SECONDS = 10.0
+
+
+def write(path: Path, data: dict[str, Any]) -> None:
+    """Replace the heartbeat in one rename, so a reader never sees half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read(path: Path) -> dict[str, Any] | None:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data
+
+
+def is_alive(data: dict[str, Any] | None, now: datetime | None = None) -> bool:
+    """Alive means: not stopped, beat within three intervals, and its process still exists."""
+    if not data or data.get("state") == "stopped":
+        return False
+    now = now or datetime.now(UTC)
+    try:
+        beat = datetime.fromisoformat(str(data["beat_at"]))
+        pid = int(data["pid"])
+    except (KeyError, ValueError):
+        return False
+    if now - beat > timedelta(seconds=3 * float(data.get("beat_every_seconds", HEARTBEAT_SECONDS))):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

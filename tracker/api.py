@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import polars as pl
 
-from tracker import db, heartbeat, refresh, store
+from tracker import db, heartbeat, landscape, refresh, store
 from tracker.config import Settings
 from tracker.refresh import RefreshResult, Reporter
 from tracker.scope import ScopeQuery, build_scope
@@ -29,7 +29,23 @@ def run_refresh(settings: Settings, *, full: bool = False, trigger: str = "cli",
     """Refresh from CT.gov (incremental unless a full reconciliation is asked for or due) and publish."""
     return refresh.run_refresh(
         settings, scope if scope is not None else scope_for(settings), full=full, trigger=trigger,
-        transport=transport, reporter=reporter, cancel=cancel,
+        transport=transport, reporter=reporter, cancel=cancel, post_load=landscape.post_load_hook(settings),
+    )
+
+
+def classify(settings: Settings) -> landscape.ClassifyResult:
+    """Re-classify every stored trial with the current catalogue, without fetching; publish the result."""
+    domain = landscape.Domain.load(settings.catalogue_file)
+    return refresh.run_locked(settings, lambda con: landscape.reclassify(con, domain, None))
+
+
+def curation_queue(settings: Settings, *, limit: int = 50) -> pl.DataFrame:
+    """Unrecognised intervention names by frequency: candidates for new catalogue aliases."""
+    return db.run_readonly_query(
+        settings.db_path,
+        "select intervention_name, example_spelling, intervention_type, n_trials, n_trials_outside_landscape, "
+        f"n_trials_in_landscape, example_nct_ids from curation_queue order by n_trials desc, intervention_name "
+        f"limit {int(limit)}",
     )
 
 

@@ -155,6 +155,51 @@ def sql(query: str, fmt: str, limit: int) -> None:
 
 @cli.command()
 @handle_errors
+def classify() -> None:
+    """Re-classify every stored trial with the current catalogue (no fetching) and publish.
+
+    Run it after editing tracker/catalogue/*.toml; it lists the trials whose labels changed.
+
+    Example:
+
+        tracker classify
+    """
+    settings = load_settings()
+    result = api.classify(settings)
+    click.echo(f"{result.trials_classified} trials classified with catalogue {result.catalogue_hash}; "
+               f"labels changed for {result.trials_changed}")
+    if result.changed_ids:
+        shown = ", ".join(result.changed_ids[:30])
+        more = f" (+{len(result.changed_ids) - 30} more)" if len(result.changed_ids) > 30 else ""
+        click.echo(f"changed: {shown}{more}")
+
+
+@cli.command()
+@click.option("--limit", default=50, show_default=True, help="How many names to list.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@handle_errors
+def curate(limit: int, fmt: str) -> None:
+    """List intervention names no agent or rule recognised, most frequent first.
+
+    Add the real agents among them as aliases in tracker/catalogue/agents.toml, then run
+    `tracker classify`. The same list is the `curation_queue` view.
+
+    Example:
+
+        tracker curate --limit 20
+    """
+    settings = load_settings()
+    frame = api.curation_queue(settings, limit=limit)
+    if fmt == "csv":
+        click.echo(frame.write_csv(), nl=False)
+        return
+    from tracker.progress import print_table
+
+    print_table(frame.to_dicts(), frame.columns, title="curation queue: unrecognised intervention names")
+
+
+@cli.command()
+@handle_errors
 def daemon() -> None:
     """Refresh on TRACKER_SCHEDULE until stopped (SIGINT/SIGTERM stop it cleanly).
 

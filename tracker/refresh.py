@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import filelock
 import httpx
@@ -75,8 +76,8 @@ class RefreshResult:
         )
 
 
-# the classification step of issue 4 plugs in here: (connection, changed nct ids or None for all)
-PostLoadHook = Callable[[db.Connection, frozenset[str] | None], None]
+# the classification step: (connection, nct ids whose content changed or None for all, run id)
+PostLoadHook = Callable[[db.Connection, frozenset[str] | None, int], None]
 
 
 def run_refresh(
@@ -93,15 +94,7 @@ def run_refresh(
 ) -> RefreshResult:
     """Refresh the working database from CT.gov and publish it; a failure leaves published data as it was."""
     reporter = reporter or LogReporter()
-    lock = filelock.FileLock(str(settings.lock_path), timeout=0)
-    settings.lock_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        lock.acquire()
-    except filelock.Timeout:
-        raise RefreshLocked(
-            f"another refresh is running (lock {settings.lock_path} is held); try again when it ends"
-        ) from None
-    try:
+    with _refresh_lock(settings):
         publish.ensure_work_copy(settings.work_path, settings.db_path)
         con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
         try:
@@ -112,6 +105,39 @@ def run_refresh(
             con.close()
         publish.publish(settings.work_path, settings.db_path)
         return result
+
+
+T = TypeVar("T")
+
+
+def run_locked(settings: Settings, work: Callable[[db.Connection], T]) -> T:
+    """Run `work` in one transaction on the working database under the refresh lock, then publish."""
+    with _refresh_lock(settings):
+        publish.ensure_work_copy(settings.work_path, settings.db_path)
+        con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
+        try:
+            store.prepare(con)
+            with db.transaction(con):
+                value = work(con)
+            db.checkpoint(con)
+        finally:
+            con.close()
+        publish.publish(settings.work_path, settings.db_path)
+        return value
+
+
+@contextmanager
+def _refresh_lock(settings: Settings) -> Iterator[None]:
+    lock = filelock.FileLock(str(settings.lock_path), timeout=0)
+    settings.lock_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise RefreshLocked(
+            f"another refresh is running (lock {settings.lock_path} is held); try again when it ends"
+        ) from None
+    try:
+        yield
     finally:
         lock.release()
 
@@ -159,8 +185,12 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
             if not todo:
                 result.status = "skipped"
                 result.requests = client.requests
-                store.finish_run(con, result.run_id, status="skipped", now=now(),
-                                 values={"requests": client.requests})
+                with db.transaction(con):
+                    if post_load is not None:
+                        # no new data, but an edited catalogue still relabels what is stored
+                        post_load(con, frozenset(), result.run_id)
+                    store.finish_run(con, result.run_id, status="skipped", now=now(),
+                                     values={"requests": client.requests})
                 return
     with db.transaction(con):
         store.begin_loading(con)
@@ -184,7 +214,7 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
         if post_load is not None:
             changed = frozenset(r[0] for r in con.execute(
                 "select nct_id from run_seen where outcome <> 'unchanged'").fetchall())
-            post_load(con, changed if result.mode == "incremental" else None)
+            post_load(con, changed if result.mode == "incremental" else None, result.run_id)
         result.status = "succeeded"
         result.requests = client.requests
         result.studies_fetched = counts.fetched

@@ -1,0 +1,396 @@
+"""Agent and mechanism classification of trials, with evidence (pure polars; rules in catalogue/*.toml).
+
+Input: the intervention and arm-group rows of some trials. Output: one row per trial × agent (the
+matched text and field as evidence) and one row per trial × (mechanism_class, target). The order of
+steps and the semantics of each rule field are the ones written at the top of rules.toml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import polars as pl
+
+from tracker.catalogue import Catalogue, RuleSet, Support
+from tracker.textmatch import (
+    alias_spellings,
+    normalize_str,
+    normalized,
+    polars_regex,
+    spelling_regex,
+    token_text,
+)
+
+FIELD_RANK = {"name": 0, "other_name": 1, "description": 2, "arm_group": 3}
+AGENT_FIELDS = ("name", "other_name")
+# only texts holding one of these can be touched by a generic rule or a trap
+RULE_PREFILTER = ["nk", "natural", "killer", "car", "chimeric", "cik", "cd16", "il-15", "il15", "fc"]
+CELL_CLASSES = ("adoptive_nk", "car_nk")
+ARM_SUBJECT_TYPES = ("EXPERIMENTAL", "ACTIVE_COMPARATOR")
+
+AGENT_COLUMNS = {
+    "nct_id": pl.String, "agent": pl.String, "mechanism_class": pl.String, "target": pl.String,
+    "role": pl.String, "is_named": pl.Boolean, "source": pl.String, "matched_text": pl.String,
+    "matched_field": pl.String, "field_text": pl.String, "intervention_idx": pl.Int32, "arm_group_idx": pl.Int32,
+}
+MECHANISM_COLUMNS = {
+    "nct_id": pl.String, "mechanism_class": pl.String, "target": pl.String, "role": pl.String,
+    "is_primary": pl.Boolean, "priority": pl.Int32, "target_order": pl.Int32, "agents": pl.List(pl.String),
+}
+
+
+@dataclass(frozen=True)
+class Classification:
+    trial_agents: pl.DataFrame
+    trial_mechanisms: pl.DataFrame
+    # one row per intervention with whether anything (agent or rule) explained it: the curation input
+    intervention_matches: pl.DataFrame
+
+
+@dataclass
+class Classifier:
+    """The catalogue and rules compiled once into match tables and regexes."""
+
+    catalogue: Catalogue
+    rules: RuleSet
+
+    @cached_property
+    def spellings(self) -> pl.DataFrame:
+        """spelling → agent, for every name and alias of every agent."""
+        rows = []
+        for agent in self.catalogue.agents:
+            for term in agent.names:
+                for spelling in alias_spellings(term):
+                    rows.append((spelling, agent.name))
+        return pl.DataFrame(rows, schema={"spelling": pl.String, "agent": pl.String}, orient="row").unique()
+
+    @cached_property
+    def agent_rows(self) -> pl.DataFrame:
+        """agent → every (mechanism_class, target) row it contributes, primary first."""
+        rows = []
+        for agent in self.catalogue.agents:
+            for order, mech in enumerate(agent.mechanisms):
+                rows.append((agent.name, mech.mechanism_class, mech.target, order))
+        return pl.DataFrame(rows, schema={"agent": pl.String, "mechanism_class": pl.String, "target": pl.String,
+                                          "agent_row": pl.Int32}, orient="row")
+
+    @cached_property
+    def mechanism_order(self) -> pl.DataFrame:
+        rows = []
+        for mech in self.catalogue.vocabulary.mechanisms:
+            for order, target in enumerate(mech.targets):
+                rows.append((mech.code, target.code, mech.priority, order, mech.role))
+        return pl.DataFrame(rows, schema={"mechanism_class": pl.String, "target": pl.String, "priority": pl.Int32,
+                                          "target_order": pl.Int32, "role": pl.String}, orient="row")
+
+    @cached_property
+    def class_roles(self) -> dict[str, str]:
+        return {m.code: m.role for m in self.catalogue.vocabulary.mechanisms}
+
+    @cached_property
+    def trap_regex(self) -> str:
+        return polars_regex(p for trap in self.rules.traps for p in trap.patterns)
+
+    def classify(self, interventions: pl.DataFrame, arm_groups: pl.DataFrame) -> Classification:
+        """Classify the trials whose interventions and arm groups are given."""
+        texts = texts_frame(interventions, arm_groups)
+        agents = self._agent_hits(texts, arm_groups, interventions)
+        rule_hits = self._rule_hits(texts, agents, arm_groups, interventions)
+        hits = pl.concat([agents, rule_hits], how="diagonal_relaxed")
+        # recognised counts even when the support step drops the row: IL-2 as support is not unknown
+        matched = hits.filter(pl.col("intervention_idx").is_not_null()).select("nct_id", "intervention_idx").unique()
+        hits = self._support(hits, interventions, arm_groups, texts)
+        rows = self._rows(hits)
+        rows = self._partner_gate(rows)
+        trial_agents = self._trial_agents(rows)
+        mechanisms = self._mechanisms(rows)
+        intervention_matches = interventions.select("nct_id", pl.col("intervention_idx").cast(pl.Int32)).join(
+            matched.with_columns(is_matched=pl.lit(True)), on=["nct_id", "intervention_idx"], how="left",
+        ).with_columns(pl.col("is_matched").fill_null(False))
+        return Classification(trial_agents, mechanisms, intervention_matches)
+
+    # ------------------------------------------------------------------------------------ agents
+
+    def _agent_hits(self, texts: pl.DataFrame, arm_groups: pl.DataFrame,
+                    interventions: pl.DataFrame) -> pl.DataFrame:
+        named = self._match_agents(texts.filter(pl.col("field").is_in(AGENT_FIELDS)))
+        # descriptions and arm texts speak for an intervention only when its own names matched nothing
+        unexplained = interventions.select("nct_id", "intervention_idx").join(
+            named.select("nct_id", "intervention_idx").unique(), on=["nct_id", "intervention_idx"], how="anti")
+        described = self._match_agents(
+            texts.filter(pl.col("field") == "description").join(unexplained, on=["nct_id", "intervention_idx"],
+                                                                 how="semi"))
+        arms = arm_links(arm_groups, interventions).join(unexplained, on=["nct_id", "intervention_idx"], how="semi")
+        arm_hits = self._match_agents(
+            texts.filter(pl.col("field") == "arm_group").join(arms.select("nct_id", "arm_group_idx").unique(),
+                                                              on=["nct_id", "arm_group_idx"], how="semi"))
+        return pl.concat([named, described, arm_hits], how="diagonal_relaxed").with_columns(
+            source=pl.lit("catalogue"), is_named=pl.lit(True))
+
+    def _match_agents(self, texts: pl.DataFrame) -> pl.DataFrame:
+        """(text row, agent, matched text) for every alias found in the texts, longest match winning."""
+        empty = texts.head(0).with_columns(agent=pl.lit(None, pl.String), matched_text=pl.lit(None, pl.String))
+        if texts.is_empty():
+            return empty
+        unique = texts.select("text").unique().with_columns(tokens=token_text(pl.col("text")))
+        found = (
+            unique.with_columns(spelling=pl.col("tokens").str.extract_many(
+                self.spellings["spelling"].unique().to_list(), overlapping=True))
+            .explode("spelling").drop_nulls("spelling").unique(["text", "spelling"])
+            .join(self.spellings, on="spelling")
+        )
+        if found.is_empty():
+            return empty
+        # a spelling inside a longer one of another agent found in the same text loses (PD-L1 t-haNK ⊃ haNK)
+        pairs = found.join(found.select("text", pl.col("spelling").alias("longer"), pl.col("agent").alias("other")),
+                           on="text")
+        beaten = pairs.filter((pl.col("agent") != pl.col("other")) & (pl.col("longer").str.len_chars()
+                              > pl.col("spelling").str.len_chars()) & pl.col("longer").str.contains(
+                                  pl.col("spelling"), literal=True)).select("text", "spelling", "agent").unique()
+        found = found.join(beaten, on=["text", "spelling", "agent"], how="anti")
+        found = found.with_columns(matched_text=pl.struct("text", "spelling").map_elements(
+            lambda r: _written_form(r["text"], r["spelling"]), return_dtype=pl.String))
+        best = found.sort(pl.col("matched_text").str.len_chars(), descending=True).unique(
+            ["text", "agent"], keep="first").select("text", "agent", "matched_text")
+        return texts.join(best, on="text")
+
+    # ------------------------------------------------------------------------------------ rules
+
+    def _rule_hits(self, texts: pl.DataFrame, agents: pl.DataFrame, arm_groups: pl.DataFrame,
+                   interventions: pl.DataFrame) -> pl.DataFrame:
+        candidates = texts.filter(pl.col("text").str.contains_any(RULE_PREFILTER, ascii_case_insensitive=True))
+        if candidates.is_empty() or not self.rules.rules:
+            return pl.DataFrame()
+        masked = candidates.with_columns(masked=pl.col("text").str.replace_all(self.trap_regex, " "))
+        masked = masked.with_columns(antigens=self._antigens(pl.col("masked")))
+        hits = []
+        for rule in self.rules.rules:
+            include = pl.col("masked").str.contains(polars_regex(rule.include))
+            if rule.exclude:
+                include = include & ~pl.col("masked").str.contains(polars_regex(rule.exclude))
+            hit = masked.filter(pl.col("field").is_in(rule.fields) & include).with_columns(
+                rule_id=pl.lit(rule.id), agent=pl.lit(rule.agent), mechanism_class=pl.lit(rule.mechanism_class),
+                target=pl.lit(rule.target), source=pl.lit(f"rule:{rule.id}"), is_named=pl.lit(False),
+                matched_text=pl.col("text"),
+            )
+            hits.append(hit)
+        found = pl.concat(hits, how="diagonal_relaxed")
+        if found.is_empty():
+            return found
+        found = self._resolve_antigens(found, masked)
+        found = self._yield_and_supersede(found, agents)
+        return self._arm_fallback(found, agents, arm_groups, interventions)
+
+    def _antigens(self, text: pl.Expr) -> pl.Expr:
+        codes = [pl.when(text.str.contains(polars_regex(a.patterns))).then(pl.lit(a.code))
+                 for a in self.rules.antigens]
+        if not codes:
+            return pl.lit([], pl.List(pl.String))
+        return pl.concat_list(codes).list.drop_nulls()
+
+    def _resolve_antigens(self, found: pl.DataFrame, masked: pl.DataFrame) -> pl.DataFrame:
+        """target = "antigen": the hit text's antigens, else the intervention's other texts, else unspecified."""
+        by_intervention = (
+            masked.filter(pl.col("intervention_idx").is_not_null() & (pl.col("antigens").list.len() > 0))
+            .sort("field_rank").group_by("nct_id", "intervention_idx").agg(pl.col("antigens").first()
+                                                                           .alias("fallback_antigens"))
+        )
+        found = found.join(by_intervention, on=["nct_id", "intervention_idx"], how="left")
+        antigen = pl.when(pl.col("antigens").list.len() > 0).then(pl.col("antigens")).when(
+            pl.col("fallback_antigens").list.len() > 0).then(pl.col("fallback_antigens")).otherwise(
+            pl.lit(["unspecified"]))
+        resolved = found.with_columns(
+            target=pl.when(pl.col("target") == "antigen").then(antigen).otherwise(pl.concat_list(pl.col("target")))
+        ).explode("target")
+        return resolved.with_columns(
+            agent=pl.when(pl.col("mechanism_class") == "car_nk").then(
+                pl.col("agent") + pl.lit(", ") + pl.col("target")).otherwise(pl.col("agent"))
+        ).drop("antigens", "fallback_antigens")
+
+    def _yield_and_supersede(self, found: pl.DataFrame, agents: pl.DataFrame) -> pl.DataFrame:
+        unit = ["nct_id", "intervention_idx", "arm_group_idx"]
+        agent_classes = agents.join(self.agent_rows, on="agent").select(
+            "nct_id", "intervention_idx", pl.col("mechanism_class").alias("agent_class")).unique()
+        keep = []
+        for rule in self.rules.rules:
+            mine = found.filter(pl.col("rule_id") == rule.id)
+            if rule.yield_to_classes:
+                explained = agent_classes.filter(pl.col("agent_class").is_in(rule.yield_to_classes)).select(
+                    "nct_id", "intervention_idx").unique()
+                on_intervention = mine.filter(pl.col("intervention_idx").is_not_null()).join(
+                    explained, on=["nct_id", "intervention_idx"], how="anti")
+                mine = pl.concat([on_intervention, mine.filter(pl.col("intervention_idx").is_null())])
+            keep.append(mine)
+        found = pl.concat(keep, how="diagonal_relaxed")
+        superseded = []
+        for rule in self.rules.rules:
+            if rule.supersedes:
+                winners = found.filter(pl.col("rule_id") == rule.id).select(unit).unique()
+                superseded.append(winners.join(pl.DataFrame({"rule_id": list(rule.supersedes)}), how="cross"))
+        if superseded:
+            losers = pl.concat(superseded).unique()
+            found = found.join(losers, on=[*unit, "rule_id"], how="anti", nulls_equal=True)
+        return found
+
+    def _arm_fallback(self, found: pl.DataFrame, agents: pl.DataFrame, arm_groups: pl.DataFrame,
+                      interventions: pl.DataFrame) -> pl.DataFrame:
+        """Arm-text hits count only where the interventions said nothing of that class."""
+        on_interventions = found.filter(pl.col("intervention_idx").is_not_null())
+        on_arms = found.filter(pl.col("arm_group_idx").is_not_null())
+        if on_arms.is_empty():
+            return on_interventions
+        classes_from_interventions = pl.concat([
+            on_interventions.select("nct_id", "mechanism_class"),
+            agents.join(self.agent_rows, on="agent").select("nct_id", "mechanism_class"),
+        ]).unique()
+        on_arms = on_arms.join(classes_from_interventions, on=["nct_id", "mechanism_class"], how="anti")
+        named = agents.select("nct_id", "intervention_idx").unique()
+        arms_with_unnamed = arm_links(arm_groups, interventions).join(
+            named, on=["nct_id", "intervention_idx"], how="anti").select("nct_id", "arm_group_idx").unique()
+        on_arms = on_arms.join(arms_with_unnamed, on=["nct_id", "arm_group_idx"], how="semi")
+        return pl.concat([on_interventions, on_arms], how="diagonal_relaxed")
+
+    # ------------------------------------------------------------------------------------ IL-2 support
+
+    def _support(self, hits: pl.DataFrame, interventions: pl.DataFrame, arm_groups: pl.DataFrame,
+                 texts: pl.DataFrame) -> pl.DataFrame:
+        for support in self.rules.supports:
+            hits = self._apply_support(hits, support, interventions, arm_groups, texts)
+        return hits
+
+    def _apply_support(self, hits: pl.DataFrame, support: Support, interventions: pl.DataFrame,
+                       arm_groups: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
+        subject = hits.filter(pl.col("agent").is_in(support.agents) & pl.col("source").eq("catalogue"))
+        if subject.is_empty():
+            return hits
+        rows = hits.join(self.agent_rows.select("agent", pl.col("mechanism_class").alias("agent_class")),
+                         on="agent", how="left").with_columns(
+            row_class=pl.coalesce("agent_class", "mechanism_class"))
+        cell_units = rows.filter(pl.col("row_class").is_in(support.when_classes)).select(
+            "nct_id", "intervention_idx").unique()
+        t_cell = texts.filter(pl.col("field").is_in(AGENT_FIELDS) & pl.col("text").str.contains(
+            polars_regex(support.when_patterns))).select("nct_id", "intervention_idx").unique()
+        applies = pl.concat([cell_units.select("nct_id"), t_cell.select("nct_id")]).unique()
+        in_scope = subject.join(applies, on="nct_id", how="semi")
+        if in_scope.is_empty():
+            return hits
+        # (a) IL-2 named inside the cell product's own intervention is manufacturing, not a study drug
+        manufacturing = in_scope.join(cell_units, on=["nct_id", "intervention_idx"], how="semi")
+        # (b) a subject arm: experimental/active arm listing the IL-2 intervention and no cell product
+        links = arm_links(arm_groups, interventions)
+        cells = pl.concat([cell_units, t_cell]).unique().drop_nulls()
+        arms_with_cells = links.join(cells, on=["nct_id", "intervention_idx"], how="semi").select(
+            "nct_id", "arm_group_idx").unique()
+        support_arm = arm_groups.filter(
+            (pl.col("label").fill_null("") + pl.lit(": ") + pl.col("description").fill_null("")).str.contains(
+                polars_regex(support.support_patterns))).select("nct_id", "arm_group_idx")
+        subject_arms = (
+            links.join(arm_groups.filter(pl.col("arm_group_type").is_in(ARM_SUBJECT_TYPES)).select(
+                "nct_id", "arm_group_idx"), on=["nct_id", "arm_group_idx"], how="semi")
+            .join(arms_with_cells, on=["nct_id", "arm_group_idx"], how="anti")
+            .join(support_arm, on=["nct_id", "arm_group_idx"], how="anti")
+            .select("nct_id", "intervention_idx").unique()
+        )
+        kept = in_scope.join(manufacturing.select("nct_id", "intervention_idx"), on=["nct_id", "intervention_idx"],
+                             how="anti").join(subject_arms, on=["nct_id", "intervention_idx"], how="semi")
+        dropped = in_scope.join(kept.select("nct_id", "intervention_idx"), on=["nct_id", "intervention_idx"],
+                                how="anti", nulls_equal=True).select("nct_id", "agent").unique()
+        return hits.join(dropped, on=["nct_id", "agent"], how="anti")
+
+    # ------------------------------------------------------------------------------------ rows
+
+    def _rows(self, hits: pl.DataFrame) -> pl.DataFrame:
+        """Expand catalogue hits into their agents' mechanism rows; rule hits carry theirs."""
+        catalogue_hits = hits.filter(pl.col("source") == "catalogue").drop(
+            "mechanism_class", "target", strict=False).join(self.agent_rows, on="agent")
+        rule_hits = hits.filter(pl.col("source") != "catalogue").with_columns(agent_row=pl.lit(0, pl.Int32))
+        rows = pl.concat([catalogue_hits, rule_hits], how="diagonal_relaxed")
+        return rows.join(self.mechanism_order, on=["mechanism_class", "target"], how="left")
+
+    def _partner_gate(self, rows: pl.DataFrame) -> pl.DataFrame:
+        partner_classes = {c for gate in self.rules.partner_gates for c in gate.classes}
+        tracked_trials = rows.filter(pl.col("role") == "tracked").select("nct_id").unique()
+        partner = rows.filter(pl.col("mechanism_class").is_in(partner_classes)).join(
+            tracked_trials, on="nct_id", how="semi")
+        return pl.concat([rows.filter(~pl.col("mechanism_class").is_in(partner_classes)), partner])
+
+    def _trial_agents(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """One row per trial × agent: its primary mechanism row and its best evidence."""
+        best = rows.sort(["nct_id", "agent", "agent_row", "field_rank", "intervention_idx", "arm_group_idx"],
+                         nulls_last=True).unique(["nct_id", "agent"], keep="first", maintain_order=True)
+        frame = best.select(
+            "nct_id", "agent", "mechanism_class", "target", "role", "is_named", "source", "matched_text",
+            pl.col("field").alias("matched_field"), pl.col("text").alias("field_text"), "intervention_idx",
+            "arm_group_idx",
+        )
+        return frame.cast(AGENT_COLUMNS).sort("nct_id", "agent")  # type: ignore[arg-type]
+
+    def _mechanisms(self, rows: pl.DataFrame) -> pl.DataFrame:
+        grouped = rows.group_by("nct_id", "mechanism_class", "target").agg(
+            pl.col("role").first(), pl.col("priority").first(), pl.col("target_order").first(),
+            pl.col("agent").unique().sort().alias("agents"),
+        )
+        primary = (
+            grouped.filter(pl.col("role") == "tracked").sort("priority", "target_order")
+            .unique("nct_id", keep="first").select("nct_id", "mechanism_class", "target")
+            .with_columns(is_primary=pl.lit(True))
+        )
+        ranked = grouped.join(primary, on=["nct_id", "mechanism_class", "target"], how="left").with_columns(
+            pl.col("is_primary").fill_null(False))
+        return ranked.select(list(MECHANISM_COLUMNS)).cast(MECHANISM_COLUMNS).sort(  # type: ignore[arg-type]
+            "nct_id", "priority", "target_order")
+
+
+def texts_frame(interventions: pl.DataFrame, arm_groups: pl.DataFrame) -> pl.DataFrame:
+    """Every text the classifier reads: one row per trial × field × text, normalized."""
+    base = interventions.select("nct_id", pl.col("intervention_idx").cast(pl.Int32), "name", "description",
+                                "other_names")
+    parts = [
+        base.select("nct_id", "intervention_idx", pl.lit("name").alias("field"), pl.col("name").alias("text")),
+        base.select("nct_id", "intervention_idx", pl.lit("other_name").alias("field"),
+                    pl.col("other_names").alias("text")).explode("text"),
+        base.select("nct_id", "intervention_idx", pl.lit("description").alias("field"),
+                    pl.col("description").alias("text")),
+        arm_groups.select("nct_id", pl.col("arm_group_idx").cast(pl.Int32), pl.lit("arm_group").alias("field"),
+                          (pl.col("label").fill_null("") + pl.lit(": ") + pl.col("description").fill_null(""))
+                          .alias("text")),
+    ]
+    texts = pl.concat(parts, how="diagonal_relaxed").drop_nulls("text")
+    return texts.with_columns(
+        text=normalized(pl.col("text")),
+        field_rank=pl.col("field").replace_strict(FIELD_RANK, return_dtype=pl.Int8),
+        intervention_idx=pl.col("intervention_idx").cast(pl.Int32),
+        arm_group_idx=pl.col("arm_group_idx").cast(pl.Int32),
+    ).filter(pl.col("text").str.len_chars() > 0)
+
+
+def arm_links(arm_groups: pl.DataFrame, interventions: pl.DataFrame) -> pl.DataFrame:
+    """(nct_id, arm_group_idx, intervention_idx) for every intervention an arm lists."""
+    by_label = interventions.select("nct_id", pl.col("intervention_idx").cast(pl.Int32),
+                                    pl.col("arm_group_labels").alias("label")).explode("label")
+    linked_by_label = arm_groups.select("nct_id", pl.col("arm_group_idx").cast(pl.Int32), "label").join(
+        by_label, on=["nct_id", "label"])
+    named = interventions.select("nct_id", pl.col("intervention_idx").cast(pl.Int32),
+                                 key=pl.col("name").str.to_lowercase().str.strip_chars())
+    by_name = arm_groups.select("nct_id", pl.col("arm_group_idx").cast(pl.Int32),
+                                pl.col("intervention_names").alias("key")).explode("key").with_columns(
+        key=pl.col("key").str.replace(r"^[A-Za-z ]+:\s*", "").str.to_lowercase().str.strip_chars()).join(
+        named, on=["nct_id", "key"])
+    return pl.concat([linked_by_label.select("nct_id", "arm_group_idx", "intervention_idx"),
+                      by_name.select("nct_id", "arm_group_idx", "intervention_idx")]).unique()
+
+
+_regex_cache: dict[str, re.Pattern[str]] = {}
+
+
+def _written_form(text: str, spelling: str) -> str:
+    """The alias as the text writes it ('MK 3475' for |mk||3475|)."""
+    pattern = _regex_cache.get(spelling)
+    if pattern is None:
+        pattern = _regex_cache[spelling] = spelling_regex(spelling)
+    match = pattern.search(text)
+    return match.group(0) if match else normalize_str(text)
+
+

@@ -216,6 +216,68 @@ def daemon() -> None:
     Daemon(settings).run_forever()
 
 
+@cli.command()
+@click.option("--demo", is_flag=True, help="Use the bundled synthetic demo corpus through the offline CT.gov "
+              "stand-in (no network needed); its database is kept apart from the real one.")
+@handle_errors
+def up(demo: bool) -> None:
+    """The main job: first refresh when the database is empty, then the daemon and the dashboard.
+
+    The dashboard binds to TRACKER_HOST (127.0.0.1) on TRACKER_PORT; Ctrl-C stops both cleanly.
+
+    Example:
+
+        tracker up
+        tracker up --demo
+    """
+    from tracker.progress import reporter_for_terminal
+    from tracker.up import run_up
+
+    settings = load_settings()
+    reporter, progress = reporter_for_terminal()
+    if progress is not None:
+        progress.start()
+    try:
+        run_up(settings, demo=demo, echo=click.echo, reporter=reporter)
+    finally:
+        if progress is not None:
+            progress.stop()
+
+
+@cli.command()
+@handle_errors
+def demo() -> None:
+    """Same as `tracker up --demo`: the offline demo on synthetic records (reserved NCT9xxxxxxx ids).
+
+    Example:
+
+        tracker demo
+    """
+    from tracker.up import run_up
+
+    run_up(load_settings(), demo=True, echo=click.echo)
+
+
+@cli.command()
+@handle_errors
+def dashboard() -> None:
+    """Serve the dashboard alone (no refreshes), reading the published database.
+
+    Example:
+
+        TRACKER_PORT=8600 tracker dashboard
+    """
+    from tracker import serve
+
+    settings = load_settings()
+    process = serve.start_dashboard(settings)
+    click.echo(f"Dashboard: {serve.dashboard_url(settings)}")
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        serve.stop(process)
+
+
 @cli.command("settings")
 def show_settings() -> None:
     """List every setting, its environment variable, default and current value.

@@ -105,6 +105,17 @@ def fetch_frame(con: Connection, query: str, params: Sequence[Any] | Mapping[str
     return frame
 
 
+def read_frame(path: Path | str, query: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
+    """One short read-only query on a database file; any DuckDB error becomes a DatabaseError."""
+    con = connect(path, read_only=True)
+    try:
+        return fetch_frame(con, query, params)
+    except duckdb.Error as exc:
+        raise DatabaseError(f"query failed on {path}: {_first_line(exc)}") from None
+    finally:
+        con.close()
+
+
 def scalar(con: Connection, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:
     row = con.execute(query, params or []).fetchone()
     return None if row is None else row[0]

@@ -1,0 +1,76 @@
+"""Landscape: KPIs, mechanism × phase, status mix, indication × mechanism, growth by start year."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from dashboards import charts, queries, ui
+from dashboards.theme import MECHANISM_COLORS, PHASE_ORDER
+
+ctx = ui.context()
+if not ctx.has_data or ctx.source is None:
+    ui.first_run(ctx)
+    st.stop()
+source, filters, labels = ctx.source, ctx.filters, ctx.labels
+mechanism_order = list(MECHANISM_COLORS)
+
+
+def clicked(event: Any) -> list[list[str]]:
+    """The customdata of the points a chart click selected."""
+    try:
+        points = event.selection.points
+    except AttributeError:
+        return []
+    return [p.get("customdata") for p in points if p.get("customdata")]
+
+
+kpi = queries.kpis(source, filters)
+cols = st.columns(5)
+cols[0].metric("Trials", f"{kpi['trials']:,}")
+cols[1].metric("Open trials", f"{kpi['open_trials']:,}", help="recruiting, not yet recruiting or by invitation")
+cols[2].metric("Named agents", f"{kpi['agents']:,}", help="catalogue agents of tracked classes in these trials")
+cols[3].metric("Lead sponsors", f"{kpi['sponsors']:,}")
+cols[4].metric("Data as of", ui.data_as_of(ctx)[:10])
+if kpi["trials"] == 0:
+    st.info("No landscape trial matches these filters.")
+    st.stop()
+
+st.subheader("Mechanism × phase")
+st.caption("Trials per mechanism class and phase (a combination trial counts once in each of its classes). "
+           "Click a square to narrow every page to it.")
+matrix = queries.mechanism_phase(source, filters)
+figure = charts.bubble_matrix(matrix, x="phase", y="mechanism_class", value="trials", x_order=PHASE_ORDER,
+                              y_order=mechanism_order, x_label=lambda v: v or "No phase",
+                              y_label=labels.mechanism, color_of=lambda c: MECHANISM_COLORS.get(c, "#777777"))
+for mechanism, phase in clicked(st.plotly_chart(figure, on_select="rerun", selection_mode="points",
+                                                key="mechanism_phase"))[:1]:
+    ui.apply_selection(mechanism_classes=[mechanism], phases=[phase])
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Status by mechanism")
+    mix = queries.status_mix(source, filters)
+    event = st.plotly_chart(charts.status_bars(mix, mechanism_order, labels.mechanism, labels.status_group),
+                            on_select="rerun", selection_mode="points", key="status_mix")
+    for mechanism, status in clicked(event)[:1]:
+        ui.apply_selection(mechanism_classes=[mechanism], status_groups=[status])
+with right:
+    st.subheader("Trials started per year")
+    growth = queries.start_years(source, filters)
+    st.plotly_chart(charts.growth_lines(growth, mechanism_order, labels.mechanism), key="growth")
+
+st.subheader("Indication × mechanism")
+indications = queries.indication_matrix(source, filters)
+top = indications.group_by("indication").agg(total=pl.col("trials").sum()).sort(
+    "total", descending=True).head(25)["indication"].to_list()
+shown = indications.filter(indications["indication"].is_in(top))
+figure = charts.bubble_matrix(shown, x="mechanism_class", y="indication", value="trials",
+                              x_order=mechanism_order, y_order=top, x_label=labels.mechanism,
+                              y_label=labels.indication, color_of=lambda c: "#4477AA", height=160 + 26 * len(top))
+st.caption(f"The {len(top)} indications with most trials. Click a square to narrow every page to it.")
+for indication, mechanism in clicked(st.plotly_chart(figure, on_select="rerun", selection_mode="points",
+                                                     key="indication_matrix"))[:1]:
+    ui.apply_selection(mechanism_classes=[mechanism], indications=[indication])

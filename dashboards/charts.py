@@ -1,0 +1,157 @@
+"""Plotly figures built from query results (pure: frames in, figures out); CT.gov text is escaped."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards.theme import MECHANISM_COLORS, PHASE_COLORS, PHASE_ORDER, STATUS_COLORS, STATUS_ORDER
+
+Label = Callable[[str | None], str]
+FONT = {"family": "Source Sans Pro, sans-serif", "size": 13}
+
+
+def safe(text: object, limit: int = 120) -> str:
+    """CT.gov text for a plotly label: HTML-escaped (plotly renders a subset of HTML) and shortened."""
+    value = "" if text is None else str(text)
+    if len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return html.escape(value)
+
+
+def _layout(fig: go.Figure, height: int, **extra: object) -> go.Figure:
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font=FONT,
+                      plot_bgcolor="white", clickmode="event+select", **extra)
+    return fig
+
+
+def bubble_matrix(frame: pl.DataFrame, *, x: str, y: str, value: str, x_order: Sequence[str],
+                  y_order: Sequence[str], x_label: Label, y_label: Label, color_of: Callable[[str], str],
+                  height: int = 420) -> go.Figure:
+    """A count matrix drawn as sized squares: unlike a heatmap, every cell can be clicked and selected."""
+    xs = [v for v in x_order if v in set(frame[x].to_list())]
+    ys = [v for v in y_order if v in set(frame[y].to_list())]
+    fig = go.Figure()
+    peak = max(frame[value].max() or 1, 1)  # type: ignore[type-var]
+    for code in ys:
+        part = frame.filter(pl.col(y) == code)
+        counts = part[value].to_list()
+        fig.add_trace(go.Scatter(
+            x=[x_label(v) for v in part[x].to_list()], y=[y_label(code)] * part.height,
+            mode="markers+text", text=[str(c) for c in counts], textposition="middle center",
+            marker={"symbol": "square", "size": [14 + 34 * (c / peak) ** 0.5 for c in counts],
+                    "color": color_of(code), "line": {"width": 1, "color": "#444444"}},
+            customdata=[[code, v] for v in part[x].to_list()], name=y_label(code),
+            hovertemplate="%{y} × %{x}: %{text} trials<extra></extra>", showlegend=False,
+        ))
+    fig.update_xaxes(categoryorder="array", categoryarray=[x_label(v) for v in xs], side="top",
+                     showgrid=True, gridcolor="#EEEEEE")
+    fig.update_yaxes(categoryorder="array", categoryarray=[y_label(v) for v in reversed(ys)], showgrid=True,
+                     gridcolor="#EEEEEE")
+    return _layout(fig, height)
+
+
+def status_bars(frame: pl.DataFrame, mechanism_order: Sequence[str], mechanism_label: Label,
+                status_label: Label) -> go.Figure:
+    fig = go.Figure()
+    mechanisms = [m for m in mechanism_order if m in set(frame["mechanism_class"].to_list())]
+    for status in STATUS_ORDER:
+        part = frame.filter(pl.col("status_group") == status)
+        if part.is_empty():
+            continue
+        counts = dict(zip(part["mechanism_class"].to_list(), part["trials"].to_list(), strict=True))
+        fig.add_trace(go.Bar(
+            y=[mechanism_label(m) for m in mechanisms], x=[counts.get(m, 0) for m in mechanisms], orientation="h",
+            name=status_label(status), marker_color=STATUS_COLORS[status],
+            customdata=[[m, status] for m in mechanisms],
+            hovertemplate="%{y}: %{x} " + safe(status_label(status)) + " trials<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.15})
+    fig.update_yaxes(categoryorder="array", categoryarray=[mechanism_label(m) for m in reversed(mechanisms)])
+    return _layout(fig, 60 + 36 * max(len(mechanisms), 3))
+
+
+def growth_lines(frame: pl.DataFrame, mechanism_order: Sequence[str], mechanism_label: Label) -> go.Figure:
+    fig = go.Figure()
+    for code in [m for m in mechanism_order if m in set(frame["mechanism_class"].to_list())]:
+        part = frame.filter(pl.col("mechanism_class") == code).sort("start_year")
+        fig.add_trace(go.Scatter(
+            x=part["start_year"].to_list(), y=part["trials"].to_list(), mode="lines+markers",
+            name=mechanism_label(code), line={"color": MECHANISM_COLORS.get(code, "#777777"), "width": 2},
+            customdata=[[code, y] for y in part["start_year"].to_list()],
+            hovertemplate="%{fullData.name}, %{x}: %{y} trials started<extra></extra>",
+        ))
+    fig.update_xaxes(title="start year", dtick=2)
+    fig.update_yaxes(title="trials started")
+    return _layout(fig, 380, legend={"orientation": "h", "y": -0.25})
+
+
+def pipeline(frame: pl.DataFrame, mechanism_label: Label) -> go.Figure:
+    """Agents by the highest phase they reached, coloured by mechanism."""
+    phases = [p for p in PHASE_ORDER if p in set(frame["highest_phase"].drop_nulls().to_list())]
+    fig = go.Figure()
+    for code in MECHANISM_COLORS:
+        part = frame.filter(pl.col("mechanism_class") == code)
+        if part.is_empty():
+            continue
+        counts = part.group_by("highest_phase").len()
+        by_phase = dict(zip(counts["highest_phase"].to_list(), counts["len"].to_list(), strict=True))
+        fig.add_trace(go.Bar(
+            x=phases, y=[by_phase.get(p, 0) for p in phases], name=mechanism_label(code),
+            marker_color=MECHANISM_COLORS[code],
+            hovertemplate="%{fullData.name}: %{y} agents reached %{x}<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.2})
+    fig.update_yaxes(title="agents")
+    return _layout(fig, 380)
+
+
+def gantt(frame: pl.DataFrame) -> go.Figure:
+    """Start → primary completion per trial, coloured by phase."""
+    fig = go.Figure()
+    for phase in PHASE_ORDER:
+        part = frame.filter(pl.col("phase") == phase)
+        if part.is_empty():
+            continue
+        starts = part["start_date"].to_list()
+        ends = part["primary_completion_date"].to_list()
+        fig.add_trace(go.Bar(
+            base=[s.isoformat() for s in starts],
+            x=[max((e - s).days, 1) * 86_400_000 for s, e in zip(starts, ends, strict=True)],
+            y=part["nct_id"].to_list(), orientation="h", name=phase, marker_color=PHASE_COLORS[phase],
+            customdata=[[safe(t, 90), s.isoformat(), e.isoformat()] for t, s, e in
+                        zip(part["brief_title"].to_list(), starts, ends, strict=True)],
+            hovertemplate="%{y}: %{customdata[0]}<br>%{customdata[1]} → %{customdata[2]}<extra></extra>",
+        ))
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(autorange="reversed", showticklabels=frame.height <= 60)
+    fig.update_layout(barmode="overlay", legend={"orientation": "h", "y": -0.08})
+    return _layout(fig, min(max(300, 14 * frame.height + 120), 2000))
+
+
+def country_map(frame: pl.DataFrame) -> go.Figure:
+    fig = go.Figure(go.Choropleth(
+        locations=frame["country"].to_list(), locationmode="country names", z=frame["sites"].to_list(),
+        colorscale="Blues", marker_line_color="#999999", colorbar_title="sites",
+        customdata=frame.select("trials", "recruiting_sites").rows(),
+        hovertemplate="%{location}: %{z} sites, %{customdata[1]} recruiting, %{customdata[0]} trials<extra></extra>",
+    ))
+    fig.update_geos(showframe=False, showcoastlines=True, projection_type="natural earth")
+    return _layout(fig, 460)
+
+
+def site_map(frame: pl.DataFrame) -> go.Figure:
+    points = frame.drop_nulls(["lat", "lon"])
+    fig = go.Figure(go.Scattergeo(
+        lat=points["lat"].to_list(), lon=points["lon"].to_list(), mode="markers",
+        marker={"size": 7, "color": "#CC6677", "line": {"width": 0.5, "color": "#333333"}},
+        text=[safe(f"{f or ''}, {c or ''}", 80) for f, c in zip(points["facility"].to_list(),
+                                                                  points["city"].to_list(), strict=True)],
+        hovertemplate="%{text}<extra></extra>",
+    ))
+    fig.update_geos(showframe=False, showcoastlines=True, showcountries=True, projection_type="natural earth",
+                    fitbounds="locations" if points.height else False)
+    return _layout(fig, 420)

@@ -1,0 +1,342 @@
+"""Every query the dashboard runs: short read-only connections to the published database, public views only.
+
+Each function is cached by Streamlit and keyed by the published file's identity (`Source`), so a new
+refresh (a new file, atomically renamed into place) is read on the next script run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from dashboards.filters import Filters
+from tracker import db
+from tracker.errors import TrackerError
+
+TTL = "10m"
+MECHANISM_ROWS = """
+    mech as (
+        select m.nct_id, m.mechanism_class, m.target, m.role, m.is_primary
+        from trial_mechanisms m
+        join filtered using (nct_id)
+        where {mechanism_where}
+    )"""
+
+
+@dataclass(frozen=True)
+class Source:
+    """The published database as the cache key: its path and the identity of the file now behind it."""
+
+    path: str
+    mtime_ns: int
+    size: int
+
+    @classmethod
+    def of(cls, path: Path) -> Source | None:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        return cls(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _frame(source: Source, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+    return db.read_frame(source.path, sql, params or [])
+
+
+def _filtered(f: Filters, body: str, *, with_mechanisms: bool = False) -> tuple[str, list[Any]]:
+    where, params = f.trial_where("t")
+    sql = f"with filtered as (select t.* from trials t where {where})"
+    if with_mechanisms:
+        mech_where, mech_params = f.mechanism_where("m")
+        sql += "," + MECHANISM_ROWS.format(mechanism_where=mech_where)
+        params = params + mech_params
+    return sql + "\n" + body, params
+
+
+# ---------------------------------------------------------------------------------------------- status
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def overview(source: Source) -> dict[str, Any]:
+    """Does the database hold data, what runs happened, is it the demo corpus."""
+    try:
+        counts = _frame(source, """
+            select
+                count(*) as trials_stored,
+                count(*) filter (in_landscape) as trials_in_landscape,
+                count(*) filter (nct_id like 'NCT9%') as synthetic_trials,
+                (select max(data_timestamp) from refresh_runs where status in ('succeeded', 'skipped')) as data_as_of,
+                (select max(finished_at) from refresh_runs where status in ('succeeded', 'skipped')) as refreshed_at,
+                (select count(*) from refresh_runs) as runs
+            from trials
+        """).to_dicts()[0]
+    except TrackerError as exc:
+        return {"error": str(exc), "trials_stored": 0, "trials_in_landscape": 0, "runs": 0, "synthetic_trials": 0}
+    return counts
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def reference(source: Source) -> dict[str, pl.DataFrame]:
+    """Codes and labels (vocabulary) plus the catalogue, for widgets and chart labels."""
+    return {
+        "mechanisms": _frame(source, "select * from ref.mechanisms order by priority, target_order"),
+        "indications": _frame(source, "select * from ref.indications"),
+        "phases": _frame(source, "select * from ref.phases order by phase_rank nulls last"),
+        "status_groups": _frame(source, "select distinct status_group, status_group_label from ref.status_groups"),
+    }
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def filter_options(source: Source) -> dict[str, list[Any]]:
+    """What the sidebar can offer: only values present among landscape trials."""
+    frame = _frame(source, """
+        select
+            list(distinct m.mechanism_class) as mechanism_classes,
+            list(distinct m.target) as targets,
+            (select list(distinct a.agent order by a.agent) from trial_agents a join trials t2 using (nct_id)
+             where t2.in_landscape) as agents,
+            list(distinct coalesce(t.phase, 'No phase')) as phases,
+            list(distinct t.status_group) as status_groups,
+            (select list(distinct i.indication_area) from trial_indications i) as indication_areas,
+            (select list(distinct i.indication) from trial_indications i) as indications,
+            list(distinct t.sponsor_class) filter (t.sponsor_class is not null) as sponsor_classes,
+            min(year(t.start_date)) as first_year,
+            max(year(t.start_date)) as last_year
+        from trials t
+        join trial_mechanisms m using (nct_id)
+        where t.in_landscape
+    """)
+    return frame.to_dicts()[0] if frame.height else {}
+
+
+# ---------------------------------------------------------------------------------------------- landscape
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def kpis(source: Source, f: Filters) -> dict[str, Any]:
+    sql, params = _filtered(f, """
+        select
+            count(*) as trials,
+            count(*) filter (status_group = 'open') as open_trials,
+            (select count(distinct a.agent) from trial_agents a join filtered using (nct_id)
+             where a.is_named and a.role = 'tracked') as agents,
+            count(distinct lead_sponsor) as sponsors,
+            sum(enrollment) filter (status_group = 'open') as open_enrollment
+        from filtered
+    """)
+    return _frame(source, sql, params).to_dicts()[0]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def mechanism_phase(source: Source, f: Filters) -> pl.DataFrame:
+    sql, params = _filtered(f, """
+        select mech.mechanism_class, coalesce(t.phase, 'No phase') as phase, count(distinct t.nct_id) as trials
+        from mech join filtered t using (nct_id)
+        group by all
+    """, with_mechanisms=True)
+    return _frame(source, sql, params)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def status_mix(source: Source, f: Filters) -> pl.DataFrame:
+    sql, params = _filtered(f, """
+        select mech.mechanism_class, t.status_group, count(distinct t.nct_id) as trials
+        from mech join filtered t using (nct_id)
+        group by all
+    """, with_mechanisms=True)
+    return _frame(source, sql, params)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def indication_matrix(source: Source, f: Filters) -> pl.DataFrame:
+    sql, params = _filtered(f, """
+        select mech.mechanism_class, i.indication, i.indication_area, count(distinct t.nct_id) as trials
+        from mech join filtered t using (nct_id)
+        join trial_indications i using (nct_id)
+        group by all
+    """, with_mechanisms=True)
+    return _frame(source, sql, params)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def start_years(source: Source, f: Filters) -> pl.DataFrame:
+    sql, params = _filtered(f, """
+        select mech.mechanism_class, year(t.start_date) as start_year, count(distinct t.nct_id) as trials
+        from mech join filtered t using (nct_id)
+        where t.start_date is not null
+        group by all
+        order by start_year
+    """, with_mechanisms=True)
+    return _frame(source, sql, params)
+
+
+# ---------------------------------------------------------------------------------------------- agents
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def agents_table(source: Source, f: Filters) -> pl.DataFrame:
+    sql, params = _filtered(f, """
+        , agent_trials as (
+            select a.agent, a.mechanism_class, a.target, a.is_named, t.*
+            from trial_agents a join filtered t using (nct_id)
+            where a.role = 'tracked'
+        )
+        select
+            agent,
+            any_value(mechanism_class) as mechanism_class,
+            any_value(target) as target,
+            bool_or(is_named) as is_named,
+            max(phase_rank) as highest_phase_rank,
+            arg_max(phase, phase_rank) as highest_phase,
+            count(distinct nct_id) as trials,
+            count(distinct nct_id) filter (status_group = 'open') as open,
+            count(distinct nct_id) filter (status_group = 'active') as active,
+            count(distinct nct_id) filter (status_group = 'completed') as completed,
+            count(distinct nct_id) filter (status_group = 'stopped') as stopped,
+            list_sort(list_distinct(flatten(list(indications)))) as indications,
+            list_sort(list_distinct(list(lead_sponsor)))[1:5] as lead_sponsors
+        from agent_trials
+        group by agent
+        order by trials desc, agent
+    """)
+    return _frame(source, sql, params)
+
+
+# ---------------------------------------------------------------------------------------------- trials
+
+
+TRIAL_COLUMNS = """
+    t.nct_id, t.url, t.brief_title, array_to_string(t.agents, '; ') as agents, t.primary_mechanism_class,
+    t.primary_target, array_to_string(t.mechanism_classes, ', ') as mechanism_classes, t.phase, t.phase_rank,
+    t.overall_status, t.status_group, array_to_string(t.indications, ', ') as indications, t.lead_sponsor,
+    t.sponsor_class, t.start_date, t.primary_completion_date, t.enrollment, t.enrollment_type,
+    t.last_update_post_date
+"""
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def trials_table(source: Source, f: Filters, limit: int | None = None) -> pl.DataFrame:
+    sql, params = _filtered(f, f"""
+        select {TRIAL_COLUMNS}
+        from filtered t
+        order by t.phase_rank desc nulls last, t.start_date desc nulls last, t.nct_id
+        {"limit ?" if limit else ""}
+    """)
+    return _frame(source, sql, params + ([limit] if limit else []))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def timeline(source: Source, f: Filters, limit: int) -> pl.DataFrame:
+    sql, params = _filtered(f, """
+        select t.nct_id, t.brief_title, coalesce(t.phase, 'No phase') as phase, t.status_group,
+               t.primary_mechanism_class, t.start_date, t.primary_completion_date,
+               t.primary_completion_date_type
+        from filtered t
+        where t.start_date is not null and t.primary_completion_date is not null
+        order by t.primary_completion_date desc
+        limit ?
+    """)
+    return _frame(source, sql, params + [limit])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def upcoming_completions(source: Source, f: Filters, today: str) -> pl.DataFrame:
+    sql, params = _filtered(f, """
+        select t.nct_id, t.url, t.brief_title, array_to_string(t.agents, '; ') as agents, t.phase,
+               t.overall_status, t.primary_completion_date, t.primary_completion_date_type, t.lead_sponsor
+        from filtered t
+        where t.primary_completion_date between cast(? as date) and cast(? as date) + interval 12 month
+          and t.status_group in ('open', 'active')
+        order by t.primary_completion_date
+    """)
+    return _frame(source, sql, params + [today, today])
+
+
+# ---------------------------------------------------------------------------------------------- geography
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def sites_by_country(source: Source, f: Filters) -> pl.DataFrame:
+    sql, params = _filtered(f, """
+        select s.country, count(*) as sites, count(*) filter (s.site_status = 'RECRUITING') as recruiting_sites,
+               count(distinct s.nct_id) as trials
+        from trial_sites s join filtered using (nct_id)
+        where s.country is not null
+        group by s.country
+        order by sites desc
+    """)
+    return _frame(source, sql, params)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def open_sites(source: Source, f: Filters, limit: int = 5000) -> pl.DataFrame:
+    sql, params = _filtered(f, """
+        select s.nct_id, t.brief_title, s.facility, s.city, s.state, s.country, s.site_status, s.lat, s.lon
+        from trial_sites s join filtered t using (nct_id)
+        where s.site_status in ('RECRUITING', 'NOT_YET_RECRUITING', 'ENROLLING_BY_INVITATION')
+        order by s.country, s.city
+        limit ?
+    """)
+    return _frame(source, sql, params + [limit])
+
+
+# ---------------------------------------------------------------------------------------------- one trial
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def trial(source: Source, nct_id: str) -> dict[str, Any] | None:
+    rows = _frame(source, "select * from trials where nct_id = ?", [nct_id]).to_dicts()
+    if not rows:
+        return None
+    detail: dict[str, Any] = {"trial": rows[0]}
+    detail["agents"] = _frame(source, "select agent, mechanism_class, target, role, matched_text, matched_field, "
+                                      "field_text, source from trial_agents where nct_id = ? order by role desc, agent",
+                              [nct_id])
+    detail["mechanisms"] = _frame(source, "select mechanism_class, target, is_primary, role, agents "
+                                          "from trial_mechanisms where nct_id = ?", [nct_id])
+    detail["indications"] = _frame(source, "select indication, indication_area, source, evidence "
+                                           "from trial_indications where nct_id = ?", [nct_id])
+    detail["interventions"] = _frame(source, "select intervention_type, name, other_names, description "
+                                             "from trial_interventions where nct_id = ? order by intervention_idx",
+                                     [nct_id])
+    detail["arms"] = _frame(source, "select label, arm_group_type, description, intervention_names "
+                                    "from trial_arm_groups where nct_id = ? order by arm_group_idx", [nct_id])
+    detail["sites"] = _frame(source, "select facility, city, state, country, site_status, lat, lon "
+                                     "from trial_sites where nct_id = ? order by location_idx", [nct_id])
+    detail["versions"] = _frame(source, "select version_number, last_update_post_date, last_update_post_date_type, "
+                                        "version_holder, fetched_at, run_id, is_current from trial_versions "
+                                        "where nct_id = ? order by version_number desc", [nct_id])
+    raw = _frame(source, "select payload from trial_versions where nct_id = ? and is_current", [nct_id])
+    detail["raw"] = json.loads(raw["payload"][0]) if raw.height else None
+    return detail
+
+
+# ---------------------------------------------------------------------------------------------- data
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def runs(source: Source, limit: int = 50) -> pl.DataFrame:
+    return _frame(source, "select * from refresh_runs order by run_id desc limit ?", [limit])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def reconciliation(source: Source) -> pl.DataFrame:
+    return _frame(source, """
+        select q.run_id, q.label, q.source, q.mode, q.since_date, q.pages, q.empty_pages, q.requests,
+               q.rows_received, q.distinct_studies, q.total_count, q.is_reconciled, q.note
+        from refresh_queries q
+        where q.run_id = (select max(run_id) from refresh_queries)
+        order by q.label
+    """)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def curation(source: Source, limit: int = 200) -> pl.DataFrame:
+    return _frame(source, "select * from curation_queue order by n_trials desc, intervention_name limit ?", [limit])

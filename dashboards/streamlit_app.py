@@ -1,0 +1,37 @@
+"""Entry point: page config, the shared sidebar filters, banners, and navigation between the pages."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run dashboards/streamlit_app.py` puts dashboards/ on the path; the pages import the package
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboards import ui  # noqa: E402
+
+st.set_page_config(page_title="NK-cell immunotherapy trial landscape", page_icon=":material/biotech:",
+                   layout="wide", initial_sidebar_state="expanded")
+
+PAGES = Path(__file__).parent / "app_pages"
+navigation = st.navigation({
+    "Landscape": [
+        st.Page(PAGES / "landscape.py", title="Landscape", icon=":material/grid_view:", default=True),
+        st.Page(PAGES / "agents.py", title="Agents", icon=":material/medication:"),
+        st.Page(PAGES / "trials.py", title="Trials", icon=":material/table_rows:"),
+        st.Page(PAGES / "trial.py", title="Trial", icon=":material/description:"),
+        st.Page(PAGES / "timeline.py", title="Timeline", icon=":material/timeline:"),
+        st.Page(PAGES / "geography.py", title="Geography", icon=":material/public:"),
+    ],
+    "About the data": [st.Page(PAGES / "data.py", title="Data", icon=":material/database:")],
+})
+
+context = ui.build_context()
+st.title("NK-cell immunotherapy trial landscape")
+st.caption(f"ClinicalTrials.gov data as of {ui.data_as_of(context)} · {context.filters.describe()}")
+ui.banners(context)
+navigation.run()

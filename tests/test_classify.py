@@ -1,0 +1,102 @@
+"""The labelled case table (tests/cases/classification.toml) through the classifier and indication mapper."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from tracker.classify import Classifier
+from tracker.indications import IndicationMapper
+from tracker.landscape import Domain
+
+CASES = tomllib.loads((Path(__file__).parent / "cases" / "classification.toml").read_text())["case"]
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load()
+
+
+@pytest.fixture(scope="module")
+def classifier(domain: Domain) -> Classifier:
+    return Classifier(domain.catalogue, domain.rules)
+
+
+@pytest.fixture(scope="module")
+def mapper(domain: Domain) -> IndicationMapper:
+    return IndicationMapper(domain.indications, domain.vocabulary)
+
+
+def frames(case: dict[str, Any], nct: str = "NCT99999999") -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame,
+                                                                     pl.DataFrame]:
+    interventions = pl.DataFrame(
+        [{"nct_id": nct, "intervention_idx": i, "intervention_type": x.get("type"), "name": x.get("name"),
+          "description": x.get("description") or None, "other_names": x.get("other_names", []),
+          "arm_group_labels": []} for i, x in enumerate(case["interventions"], start=1)],
+        schema={"nct_id": pl.String, "intervention_idx": pl.Int32, "intervention_type": pl.String, "name": pl.String,
+                "description": pl.String, "other_names": pl.List(pl.String), "arm_group_labels": pl.List(pl.String)},
+    )
+    arms = pl.DataFrame(
+        [{"nct_id": nct, "arm_group_idx": i, "label": a.get("label"), "arm_group_type": a.get("type"),
+          "description": a.get("description"), "intervention_names": a.get("intervention_names", [])}
+         for i, a in enumerate(case.get("arm_groups", []), start=1)],
+        schema={"nct_id": pl.String, "arm_group_idx": pl.Int32, "label": pl.String, "arm_group_type": pl.String,
+                "description": pl.String, "intervention_names": pl.List(pl.String)},
+    )
+    conditions = pl.DataFrame({"nct_id": [nct] * len(case["conditions"]), "condition": case["conditions"]},
+                              schema={"nct_id": pl.String, "condition": pl.String})
+    mesh_rows = [(nct, "mesh", None, t) for t in case.get("condition_mesh", [])]
+    mesh_rows += [(nct, "ancestor", None, t) for t in case.get("condition_ancestors", [])]
+    mesh = pl.DataFrame(mesh_rows, schema={"nct_id": pl.String, "kind": pl.String, "mesh_id": pl.String,
+                                           "term": pl.String}, orient="row")
+    return interventions, arms, conditions, mesh
+
+
+@dataclass(frozen=True)
+class Labels:
+    agents: pl.DataFrame
+    mechanisms: pl.DataFrame
+    indications: pl.DataFrame
+
+
+@pytest.fixture(scope="module")
+def labels(classifier: Classifier, mapper: IndicationMapper) -> Labels:
+    """Every case classified in one batch (as a refresh does), one NCT id per case."""
+    parts = [frames(case, f"NCT9{n:07d}") for n, case in enumerate(CASES)]
+    interventions, arms, conditions, mesh = (pl.concat([p[i] for p in parts]) for i in range(4))
+    result = classifier.classify(interventions, arms)
+    return Labels(result.trial_agents, result.trial_mechanisms, mapper.map(conditions, mesh))
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=[c["id"] for c in CASES])
+def test_case(labels: Labels, index: int) -> None:
+    case, nct = CASES[index], f"NCT9{index:07d}"
+    agents_rows = labels.agents.filter(pl.col("nct_id") == nct)
+    mechanism_rows = labels.mechanisms.filter(pl.col("nct_id") == nct).to_dicts()
+    agents = set(agents_rows.filter(pl.col("is_named"))["agent"].to_list())
+    mechanisms = {(r["mechanism_class"], r["target"]) for r in mechanism_rows}
+    primary = [(r["mechanism_class"], r["target"]) for r in mechanism_rows if r["is_primary"]]
+    in_landscape = any(r["role"] == "tracked" for r in mechanism_rows)
+    indications = set(labels.indications.filter(pl.col("nct_id") == nct)["indication"].to_list())
+    assert agents == set(case["expect_agents"]), "agents"
+    assert mechanisms == {tuple(m) for m in case["expect_mechanisms"]}, "mechanisms"
+    assert primary == ([tuple(case["expect_primary"])] if case["expect_primary"] else []), "primary"
+    assert in_landscape == case["expect_in_landscape"], "in_landscape"
+    assert indications == set(case["expect_indications"]), "indications"
+    for row in agents_rows.to_dicts():
+        assert row["matched_field"] in {"name", "other_name", "description", "arm_group"}
+        assert row["matched_text"], row
+        assert row["matched_text"].lower().replace(" ", "") in row["field_text"].lower().replace(" ", "")
+
+
+def test_one_trial_alone_gets_the_same_labels_as_in_a_batch(classifier: Classifier, labels: Labels) -> None:
+    index = next(i for i, c in enumerate(CASES) if len(c["expect_mechanisms"]) > 1)
+    interventions, arms, _, _ = frames(CASES[index], f"NCT9{index:07d}")
+    alone = classifier.classify(interventions, arms)
+    batch = labels.mechanisms.filter(pl.col("nct_id") == f"NCT9{index:07d}")
+    assert alone.trial_mechanisms.equals(batch)

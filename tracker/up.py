@@ -1,0 +1,114 @@
+"""`tracker up`: prepare the database, first refresh when empty, then the daemon and the dashboard until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from types import FrameType
+
+from tracker import api, db, serve
+from tracker.config import Settings
+from tracker.ctgov import CtGov
+from tracker.daemon import Daemon
+from tracker.errors import CtGovError, TrackerError
+from tracker.refresh import Reporter
+
+Echo = Callable[[str], None]
+PROBE_TIMEOUT = 15.0
+
+
+def demo_settings(settings: Settings, ctgov_url: str) -> Settings:
+    """The demo keeps its own database beside the real one, so synthetic records never mix with real ones."""
+    demo_db = settings.db_path.parent / "demo" / settings.db_path.name
+    return replace(settings, db_path=demo_db, ctgov_url=ctgov_url, max_rpm=0, backoff=0.2)
+
+
+def has_data(path: Path) -> bool:
+    try:
+        frame = db.read_frame(path, "select count(*) as n from refresh_runs where status = 'succeeded'")
+    except TrackerError:
+        return False
+    return bool(frame["n"][0])
+
+
+def probe(settings: Settings) -> str | None:
+    """None when CT.gov answers /version, else the reason it does not."""
+    try:
+        with CtGov(replace(settings, timeout=PROBE_TIMEOUT)) as client:
+            client.fetch_version(attempts=1)
+    except CtGovError as exc:
+        return str(exc)
+    return None
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM, instead of a KeyboardInterrupt in the middle of things."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def run_up(settings: Settings, *, demo: bool = False, echo: Echo = print, reporter: Reporter | None = None) -> None:
+    """The main job: data, daemon and dashboard, stopped cleanly by Ctrl-C (SIGINT) or SIGTERM."""
+    with stop_on_signals() as stop:
+        standin = None
+        if demo:
+            from tracker.testing.corpus import demo_registry
+            from tracker.testing.standin import StandIn
+
+            standin = StandIn(demo_registry())
+            standin.start()
+            settings = demo_settings(settings, standin.url)
+            echo(f"Offline demo: the bundled synthetic corpus is served by the CT.gov stand-in at {standin.url}")
+            echo(f"Demo database: {settings.db_path}")
+        daemon: Daemon | None = None
+        dashboard = None
+        try:
+            first_refresh(settings, demo=demo, echo=echo, reporter=reporter, stop=stop)
+            if stop.is_set():
+                return
+            daemon = Daemon(settings)
+            daemon.start(run_now=False)
+            dashboard = serve.start_dashboard(settings, quiet=True)
+            serve.wait_until_up(settings, dashboard)
+            echo(f"Dashboard: {serve.dashboard_url(settings)}   (refreshes on schedule {settings.schedule!r}; "
+                 "Ctrl-C stops everything)")
+            while not stop.wait(1.0):
+                if dashboard.poll() is not None:
+                    raise TrackerError(f"the dashboard stopped unexpectedly (exit status {dashboard.returncode})")
+            echo("Stopping…")
+        finally:
+            if daemon is not None:
+                daemon.stop()
+            if dashboard is not None:
+                serve.stop(dashboard)
+            if standin is not None:
+                standin.stop()
+
+
+def first_refresh(settings: Settings, *, demo: bool, echo: Echo, reporter: Reporter | None,
+                  stop: threading.Event) -> None:
+    if has_data(settings.db_path):
+        echo(f"Database: {settings.db_path} (the daemon keeps it fresh)")
+        return
+    reason = probe(settings)
+    if reason is not None:
+        echo(f"CT.gov cannot be reached from this machine: {reason}")
+        echo("Starting the dashboard without data. For an offline look at the tracker, run `tracker up --demo`.")
+        return
+    echo(f"First refresh into {settings.db_path} …")
+    result = api.run_refresh(settings, full=True, trigger="demo" if demo else "up", reporter=reporter, cancel=stop)
+    echo(result.summary())

@@ -61,8 +61,7 @@ def status(settings: Settings, *, runs: int = 10) -> dict[str, Any]:
         holdings = con.execute(
             "select count(*) filter (is_in_scope), count(*) filter (not is_in_scope), "
             "(select count(*) from raw.study_versions), max(last_update_post_date) from raw.studies"
-        ).fetchone()
-        assert holdings is not None
+        ).fetchall()[0]
         last_runs = db.fetch_frame(
             con, "select run_id, started_at, finished_at, status, mode, requests, studies_fetched, studies_new, "
                  "studies_changed, studies_left_scope, data_timestamp, error from main.refresh_runs "

@@ -117,8 +117,9 @@ def read_frame(path: Path | str, query: str, params: Sequence[Any] | None = None
 
 
 def scalar(con: Connection, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:
-    row = con.execute(query, params or []).fetchone()
-    return None if row is None else row[0]
+    # fetchall: DuckDB refuses new statements while an earlier result is only partly read
+    rows = con.execute(query, params or []).fetchall()
+    return rows[0][0] if rows else None
 
 
 @contextmanager

@@ -129,8 +129,7 @@ def run_counts(con: db.Connection) -> RunCounts:
     row = con.execute(
         "select count(*), count(*) filter (outcome = 'new'), count(*) filter (outcome = 'changed'), "
         "count(*) filter (outcome = 'unchanged'), count(*) filter (was_in_scope = false) from run_seen"
-    ).fetchone()
-    assert row is not None
+    ).fetchall()[0]
     return RunCounts(*row)
 
 
@@ -198,10 +197,10 @@ def last_run(con: db.Connection, *, status: str | None = None, mode: str | None 
         params.append(mode)
     where = f"where {' and '.join(clauses)}" if clauses else ""
     cursor = con.execute(f"select * from meta.refresh_runs {where} order by run_id desc limit 1", params)
-    row = cursor.fetchone()
-    if row is None:
+    rows = cursor.fetchall()
+    if not rows:
         return None
-    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+    return dict(zip([d[0] for d in cursor.description], rows[0], strict=True))
 
 
 def known_query_keys(con: db.Connection) -> set[str]:

@@ -18,6 +18,9 @@ DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u00ad"
 _MARKS = "[®™©]"
 # an alias with more joinable boundaries than this is matched in its written and fully split forms only
 MAX_JOIN_CHOICES = 6
+# short codes (C225, AZA, 5F9) match only as written: spelled apart they turn up in ordinary text
+# ("vitamin C 225 mg")
+SHORT_ALIAS = 4
 
 
 def normalized(expr: pl.Expr) -> pl.Expr:
@@ -81,6 +84,9 @@ def alias_spellings(alias: str) -> list[str]:
             pieces.append(piece)
     if not pieces:
         return []
+    written = "|" + "||".join(_TOKEN.findall(normalize_str(alias).lower())) + "|"
+    if len("".join(pieces)) <= SHORT_ALIAS:
+        return [written]
     choices = [i for i, ok in enumerate(joinable) if ok]
     combos: Iterable[Sequence[bool]]
     if len(choices) > MAX_JOIN_CHOICES:

@@ -1,0 +1,130 @@
+"""Classification inside refreshes and `tracker classify`: public views, curation, catalogue edits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import ROOT
+from tests.fake_ctgov import FakeCtGov
+from tests.synthetic import landscape_corpus, trial
+from tracker import api
+from tracker.config import Settings
+from tracker.scope import ScopeQuery
+
+SCOPE = [ScopeQuery("everything", "user", (("query.term", "x"),))]
+CONTRACT = ROOT.parent / "shared" / "checks" / "public_contract.py"
+
+
+def refresh(settings: Settings, studies: list[dict[str, object]], **kwargs: object) -> api.refresh.RefreshResult:
+    result = api.run_refresh(settings, scope=SCOPE, transport=FakeCtGov(studies, **kwargs).transport())
+    assert result.status in {"succeeded", "skipped"}, result.error
+    return result
+
+
+def read(settings: Settings, query: str) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        return con.execute(query).fetchall()
+
+
+@pytest.fixture
+def loaded(settings: Settings) -> Settings:
+    refresh(settings, landscape_corpus())
+    return settings
+
+
+def test_landscape_membership_and_primary_mechanisms(loaded: Settings) -> None:
+    rows = dict((r[0], r[1:]) for r in read(loaded, "select nct_id, in_landscape, primary_mechanism_class, "
+                                                    "primary_target from trials"))
+    assert rows["NCT90000101"] == (True, "immune_checkpoint", "PD-1")
+    assert rows["NCT90000102"] == (True, "nk_checkpoint", "NKG2A")
+    assert rows["NCT90000103"] == (True, "car_nk", "CD19")
+    assert rows["NCT90000104"] == (False, None, None)  # CIK cells are not NK cells
+    assert rows["NCT90000105"] == (False, None, None)  # NK/T-cell lymphoma is a disease
+    assert rows["NCT90000106"] == (False, None, None)  # azacitidine alone is a partner, never in by itself
+    assert rows["NCT90000107"] == (True, "adoptive_nk", "CD16")
+
+
+def test_evidence_partner_rows_and_indications(loaded: Settings) -> None:
+    agents = read(loaded, "select agent, matched_text, matched_field, role from trial_agents "
+                          "where nct_id = 'NCT90000102' order by agent")
+    assert agents == [("cetuximab", "Cetuximab", "name", "partner"), ("monalizumab", "Monalizumab", "name", "tracked")]
+    assert read(loaded, "select indication from trial_indications where nct_id = 'NCT90000105'") == [
+        ("t_nk_cell_lymphoma",)]
+    assert read(loaded, "select indications from trials where nct_id = 'NCT90000108'") == [
+        (["solid_tumor_unspecified"],)]
+
+
+def test_landscape_view_counts(loaded: Settings) -> None:
+    rows = read(loaded, "select mechanism_class, target, phase, status_group, indication, n_trials, nct_ids "
+                        "from landscape where target = 'NKG2A'")
+    assert rows == [("nk_checkpoint", "NKG2A", "Phase 2/3", "open", "head_and_neck", 1, ["NCT90000102"])]
+    # the README's example question, answered in one query
+    answer = read(loaded, """
+        select count(distinct t.nct_id) from trials t
+        join trial_mechanisms m using (nct_id) join trial_indications i using (nct_id)
+        where t.in_landscape and m.target = 'NKG2A' and t.phase_rank >= 2 and t.overall_status = 'RECRUITING'
+          and i.indication = 'head_and_neck'""")
+    assert answer == [(1,)]
+
+
+def test_curation_queue_lists_unknown_names(loaded: Settings) -> None:
+    queue = {r[0]: r[1:] for r in read(loaded, "select intervention_name, n_trials, n_trials_in_landscape "
+                                               "from curation_queue")}
+    assert queue["xyz-123"] == (1, 1)
+    assert queue["cik cells"] == (1, 0)
+    assert "mk-3475" not in queue and "monalizumab" not in queue
+
+
+@pytest.mark.skipif(not CONTRACT.exists(), reason="shared contract checker not present")
+def test_public_contract(loaded: Settings) -> None:
+    done = subprocess.run([sys.executable, str(CONTRACT), str(loaded.db_path), "--require-all"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "public contract: ok" in done.stdout
+
+
+def test_catalogue_edit_relabels_exactly_the_affected_trials(loaded: Settings, tmp_path: Path) -> None:
+    agents = (ROOT / "tracker" / "catalogue" / "agents.toml").read_text()
+    edited = tmp_path / "agents.toml"
+    edited.write_text(agents + '''
+[[agent]]
+name = "xyzumab"
+aliases = ["XYZ-123"]
+mechanism_class = "innate_checkpoint"
+target = "CD47"
+modality = "antibody"
+role = "tracked"
+review = "none"
+evidence = "unconfirmed"
+source = "test"
+''')
+    settings = Settings(**{**loaded.__dict__, "catalogue_file": edited})
+    result = api.classify(settings)
+    assert result.changed_ids == ["NCT90000108"]
+    # PD-1 outranks CD47 in vocabulary priority, so the primary stays; the new agent adds its row
+    assert read(settings, "select primary_mechanism_class, agents, mechanism_classes from trials "
+                          "where nct_id = 'NCT90000108'") == [
+        ("immune_checkpoint", ["pembrolizumab", "xyzumab"], ["immune_checkpoint", "innate_checkpoint"])]
+    changes = read(settings, "select nct_id, run_id, labels_after from classification_changes "
+                             "where catalogue_hash = '" + result.catalogue_hash + "'")
+    assert [(c[0], c[1]) for c in changes] == [("NCT90000108", None)]
+    assert "agent:xyzumab=innate_checkpoint/CD47" in str(changes[0][2])
+    # classifying again with the same catalogue changes nothing
+    assert api.classify(settings).changed_ids == []
+
+
+def test_incremental_refresh_reclassifies_only_changed_trials(loaded: Settings) -> None:
+    corpus = landscape_corpus()
+    corpus[3] = trial("NCT90000104", interventions=[("BIOLOGICAL", "Haploidentical NK cells")],
+                      conditions=["Gastric Cancer"], last_update="2026-11-21")
+    result = refresh(loaded, corpus, data_timestamp="2026-11-21T09:00:05")
+    assert result.mode == "incremental"
+    assert read(loaded, "select in_landscape, primary_mechanism_class from trials where nct_id = 'NCT90000104'") == [
+        (True, "adoptive_nk")]
+    changed = read(loaded, f"select nct_id from classification_changes where run_id = {result.run_id}")
+    assert changed == [("NCT90000104",)]

@@ -14,7 +14,8 @@ _TEMPLATE = next(s for s in sample_studies()
 
 def trial(nct_id: str, *, interventions: list[tuple[str, str]], conditions: list[str],
           mesh: list[str] | None = None, phases: list[str] | None = None, status: str = "RECRUITING",
-          start: str = "2024-03", title: str | None = None, last_update: str = "2026-11-02") -> dict[str, Any]:
+          start: str = "2024-03", title: str | None = None, last_update: str = "2026-11-02",
+          sponsor: tuple[str, str] = ("University Hospital", "OTHER")) -> dict[str, Any]:
     """A study with the given (type, name) interventions, one experimental arm listing them all."""
     study = copy.deepcopy(_TEMPLATE)
     ps = study["protocolSection"]
@@ -24,6 +25,7 @@ def trial(nct_id: str, *, interventions: list[tuple[str, str]], conditions: list
     ps["statusModule"]["startDateStruct"] = {"date": start, "type": "ACTUAL"}
     ps["statusModule"]["lastUpdatePostDateStruct"] = {"date": last_update, "type": "ACTUAL"}
     ps["designModule"]["phases"] = phases or ["PHASE2"]
+    ps["sponsorCollaboratorsModule"] = {"leadSponsor": {"name": sponsor[0], "class": sponsor[1]}}
     ps["conditionsModule"] = {"conditions": conditions}
     arm = {"label": "Experimental", "type": "EXPERIMENTAL", "description": "study treatment",
            "interventionNames": [f"{kind.title()}: {name}" for kind, name in interventions]}

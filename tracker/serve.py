@@ -29,7 +29,9 @@ def dashboard_command(settings: Settings) -> list[str]:
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.address", settings.host, "--server.port", str(settings.port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        "--global.developmentMode", "false",
+        "--global.developmentMode", "false", "--client.toolbarMode", "viewer",
+        # the world map's outlines are served from dashboards/static: plotly's CDN is not reachable offline
+        "--server.enableStaticServing", "true",
     ]
 
 

@@ -22,7 +22,7 @@ named = st.toggle("Named catalogue agents only", value=False, key="agents_named"
 if named:
     frame = frame.filter(pl.col("is_named"))
 st.subheader("Pipeline: agents by the highest phase reached")
-st.plotly_chart(charts.pipeline(frame, labels.mechanism), key="pipeline")
+ui.chart(charts.pipeline(frame, labels.mechanism), "pipeline")
 
 st.subheader(f"{frame.height} agents")
 table = frame.with_columns(

@@ -45,22 +45,21 @@ matrix = queries.mechanism_phase(source, filters)
 figure = charts.bubble_matrix(matrix, x="phase", y="mechanism_class", value="trials", x_order=PHASE_ORDER,
                               y_order=mechanism_order, x_label=lambda v: v or "No phase",
                               y_label=labels.mechanism, color_of=lambda c: MECHANISM_COLORS.get(c, "#777777"))
-for mechanism, phase in clicked(st.plotly_chart(figure, on_select="rerun", selection_mode="points",
-                                                key="mechanism_phase"))[:1]:
+for mechanism, phase in clicked(ui.chart(figure, "mechanism_phase", selectable=True))[:1]:
     ui.apply_selection(mechanism_classes=[mechanism], phases=[phase])
 
 left, right = st.columns(2)
 with left:
     st.subheader("Status by mechanism")
     mix = queries.status_mix(source, filters)
-    event = st.plotly_chart(charts.status_bars(mix, mechanism_order, labels.mechanism, labels.status_group),
-                            on_select="rerun", selection_mode="points", key="status_mix")
+    event = ui.chart(charts.status_bars(mix, mechanism_order, labels.mechanism, labels.status_group),
+                     "status_mix", selectable=True)
     for mechanism, status in clicked(event)[:1]:
         ui.apply_selection(mechanism_classes=[mechanism], status_groups=[status])
 with right:
     st.subheader("Trials started per year")
     growth = queries.start_years(source, filters)
-    st.plotly_chart(charts.growth_lines(growth, mechanism_order, labels.mechanism), key="growth")
+    ui.chart(charts.growth_lines(growth, mechanism_order, labels.mechanism), "growth")
 
 st.subheader("Indication × mechanism")
 indications = queries.indication_matrix(source, filters)
@@ -71,6 +70,5 @@ figure = charts.bubble_matrix(shown, x="mechanism_class", y="indication", value=
                               x_order=mechanism_order, y_order=top, x_label=labels.mechanism,
                               y_label=labels.indication, color_of=lambda c: "#4477AA", height=160 + 26 * len(top))
 st.caption(f"The {len(top)} indications with most trials. Click a square to narrow every page to it.")
-for indication, mechanism in clicked(st.plotly_chart(figure, on_select="rerun", selection_mode="points",
-                                                     key="indication_matrix"))[:1]:
+for indication, mechanism in clicked(ui.chart(figure, "indication_matrix", selectable=True))[:1]:
     ui.apply_selection(mechanism_classes=[mechanism], indications=[indication])

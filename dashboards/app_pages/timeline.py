@@ -16,7 +16,7 @@ frame = queries.timeline(ctx.source, ctx.filters, limit)
 if frame.is_empty():
     st.info("No filtered trial has both a start and a primary completion date.")
 else:
-    st.plotly_chart(charts.gantt(frame), key="gantt")
+    ui.chart(charts.gantt(frame), "gantt")
 
 today = ui.today()
 st.subheader(f"Primary completions expected in the next 12 months (from {today:%Y-%m-%d})")

@@ -59,7 +59,7 @@ st.subheader("Conditions and indications")
 st.dataframe(detail["indications"], hide_index=True, key="trial_indications")
 st.subheader(f"Sites ({detail['sites'].height})")
 if detail["sites"].height:
-    st.plotly_chart(charts.site_map(detail["sites"]), key="trial_sites_map")
+    ui.chart(charts.site_map(detail["sites"]), "trial_sites_map")
     st.dataframe(detail["sites"], hide_index=True, key="trial_sites")
 st.subheader(f"Stored versions ({detail['versions'].height})")
 st.dataframe(detail["versions"], hide_index=True, key="trial_versions")

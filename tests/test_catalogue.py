@@ -231,7 +231,8 @@ QUICK_INDEX: list[tuple[str, str, str]] = [
 def test_quick_index_agent_is_catalogued(
     catalogue: Catalogue, name: str, mechanism_class: str, target: str
 ) -> None:
-    agent = catalogue.agent(name)
+    # the quick index writes some agents by a name the catalogue keeps as an alias (hetIL-15 = NIZ985)
+    agent = next(a for a in catalogue.agents if name == a.name or name in a.aliases)
     assert (mechanism_class, target) in {(r.mechanism_class, r.target) for r in agent.mechanisms}
 
 
@@ -273,7 +274,7 @@ def test_agent_table_rows(catalogue: Catalogue) -> None:
     rows = agent_table(catalogue)
     assert len(rows) == len(catalogue.agents)
     avelumab = next(r for r in rows if r["name"] == "avelumab")
-    assert avelumab["also"] == ["adcc_antibody/PD-L1"]
+    assert avelumab["also"] == []
     assert "Bavencio" in avelumab["aliases"]
     assert set(avelumab) >= {"name", "aliases", "mechanism_class", "target", "modality", "role", "review",
                              "evidence", "source", "also"}

@@ -96,9 +96,16 @@ class Classifier:
     def classify(self, interventions: pl.DataFrame, arm_groups: pl.DataFrame) -> Classification:
         """Classify the trials whose interventions and arm groups are given."""
         texts = texts_frame(interventions, arm_groups)
-        agents = self._agent_hits(texts, arm_groups, interventions)
-        rule_hits = self._rule_hits(texts, agents, arm_groups, interventions)
+        named = self._match_agents(texts.filter(pl.col("field").is_in(AGENT_FIELDS))).with_columns(
+            source=pl.lit("catalogue"), is_named=pl.lit(True))
+        rule_hits = self._rule_hits(texts, named, arm_groups, interventions)
+        # agents are read from intervention names and other names only: descriptions and arm texts mention
+        # drugs a trial does not give ("after progression on pembrolizumab")
+        agents = named
         hits = pl.concat([agents, rule_hits], how="diagonal_relaxed")
+        for column in ("mechanism_class", "target", "rule_id"):
+            if column not in hits.columns:
+                hits = hits.with_columns(pl.lit(None, pl.String).alias(column))
         # recognised counts even when the support step drops the row: IL-2 as support is not unknown
         matched = hits.filter(pl.col("intervention_idx").is_not_null()).select("nct_id", "intervention_idx").unique()
         hits = self._support(hits, interventions, arm_groups, texts)
@@ -112,22 +119,6 @@ class Classifier:
         return Classification(trial_agents, mechanisms, intervention_matches)
 
     # ------------------------------------------------------------------------------------ agents
-
-    def _agent_hits(self, texts: pl.DataFrame, arm_groups: pl.DataFrame,
-                    interventions: pl.DataFrame) -> pl.DataFrame:
-        named = self._match_agents(texts.filter(pl.col("field").is_in(AGENT_FIELDS)))
-        # descriptions and arm texts speak for an intervention only when its own names matched nothing
-        unexplained = interventions.select("nct_id", "intervention_idx").join(
-            named.select("nct_id", "intervention_idx").unique(), on=["nct_id", "intervention_idx"], how="anti")
-        described = self._match_agents(
-            texts.filter(pl.col("field") == "description").join(unexplained, on=["nct_id", "intervention_idx"],
-                                                                 how="semi"))
-        arms = arm_links(arm_groups, interventions).join(unexplained, on=["nct_id", "intervention_idx"], how="semi")
-        arm_hits = self._match_agents(
-            texts.filter(pl.col("field") == "arm_group").join(arms.select("nct_id", "arm_group_idx").unique(),
-                                                              on=["nct_id", "arm_group_idx"], how="semi"))
-        return pl.concat([named, described, arm_hits], how="diagonal_relaxed").with_columns(
-            source=pl.lit("catalogue"), is_named=pl.lit(True))
 
     def _match_agents(self, texts: pl.DataFrame) -> pl.DataFrame:
         """(text row, agent, matched text) for every alias found in the texts, longest match winning."""
@@ -181,7 +172,18 @@ class Classifier:
             return found
         found = self._resolve_antigens(found, masked)
         found = self._yield_and_supersede(found, agents)
-        return self._arm_fallback(found, agents, arm_groups, interventions)
+        # a description belongs to its intervention: one a catalogue agent names is not an unnamed product
+        named = agents.select("nct_id", "intervention_idx").unique()
+        found = pl.concat([
+            found.filter(pl.col("field") != "description"),
+            found.filter(pl.col("field") == "description").join(named, on=["nct_id", "intervention_idx"], how="anti"),
+        ])
+        found = self._arm_fallback(found, agents, arm_groups, interventions)
+        # an antigen-less CAR-NK mention adds nothing to a trial whose CAR-NK product states its antigen
+        specific = found.filter((pl.col("mechanism_class") == "car_nk") & (pl.col("target") != "unspecified")).select(
+            "nct_id").unique()
+        vague = (pl.col("mechanism_class") == "car_nk") & (pl.col("target") == "unspecified")
+        return pl.concat([found.filter(~vague), found.filter(vague).join(specific, on="nct_id", how="anti")])
 
     def _antigens(self, text: pl.Expr) -> pl.Expr:
         codes = [pl.when(text.str.contains(polars_regex(a.patterns))).then(pl.lit(a.code))
@@ -295,8 +297,9 @@ class Classifier:
         )
         kept = in_scope.join(manufacturing.select("nct_id", "intervention_idx"), on=["nct_id", "intervention_idx"],
                              how="anti").join(subject_arms, on=["nct_id", "intervention_idx"], how="semi")
-        dropped = in_scope.join(kept.select("nct_id", "intervention_idx"), on=["nct_id", "intervention_idx"],
-                                how="anti", nulls_equal=True).select("nct_id", "agent").unique()
+        # the agent stays when any of its matches is a study drug in its own right
+        dropped = in_scope.select("nct_id", "agent").unique().join(kept.select("nct_id", "agent").unique(),
+                                                                   on=["nct_id", "agent"], how="anti")
         return hits.join(dropped, on=["nct_id", "agent"], how="anti")
 
     # ------------------------------------------------------------------------------------ rows

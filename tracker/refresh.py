@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -63,6 +64,10 @@ class RefreshResult:
     data_timestamp: str | None = None
     error: str | None = None
     queries: list[dict[str, Any]] = field(default_factory=list)
+    # wall seconds by stage: fetch (HTTP and decoding), load (versions and normalized tables),
+    # classify, publish; the benchmark reports them
+    timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("fetch", "load", "classify",
+                                                                                   "publish"), 0.0))
 
     def summary(self) -> str:
         if self.status == "skipped":
@@ -103,7 +108,9 @@ def run_refresh(
             db.checkpoint(con)
         finally:
             con.close()
+        started = time.perf_counter()
         publish.publish(settings.work_path, settings.db_path)
+        result.timings["publish"] = time.perf_counter() - started
         return result
 
 
@@ -201,7 +208,7 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
                 since = watermark - timedelta(days=settings.overlap_days) if watermark else None
             if client.cancel is not None and client.cancel.is_set():
                 raise Cancelled("refresh cancelled by shutdown; nothing it fetched was kept")
-            stats = _fetch_query(con, client, query, since, result.run_id, index, len(todo), reporter, now)
+            stats = _fetch_query(con, client, query, since, result, index, len(todo), reporter, now)
             store.record_query(con, run_id=result.run_id, query=query, mode=stats["mode"], since=since,
                                stats=stats)
             result.queries.append(stats)
@@ -214,7 +221,9 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
         if post_load is not None:
             changed = frozenset(r[0] for r in con.execute(
                 "select nct_id from run_seen where outcome <> 'unchanged'").fetchall())
+            started = time.perf_counter()
             post_load(con, changed if result.mode == "incremental" else None, result.run_id)
+            result.timings["classify"] = time.perf_counter() - started
         result.status = "succeeded"
         result.requests = client.requests
         result.studies_fetched = counts.fetched
@@ -235,7 +244,7 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
         })
 
 
-def _fetch_query(con: db.Connection, client: CtGov, query: ScopeQuery, since: date | None, run_id: int,
+def _fetch_query(con: db.Connection, client: CtGov, query: ScopeQuery, since: date | None, result: RefreshResult,
                  index: int, total: int, reporter: Reporter, now: Callable[[], datetime]) -> dict[str, Any]:
     params = query.params_dict()
     if since is not None:
@@ -248,17 +257,22 @@ def _fetch_query(con: db.Connection, client: CtGov, query: ScopeQuery, since: da
         pages = empty = rows = 0
         total_count: int | None = None
         ids: set[str] = set()
+        fetch_started = time.perf_counter()
         for page in client.iter_pages(params):
+            load_started = time.perf_counter()
+            result.timings["fetch"] += load_started - fetch_started
             pages += 1
             if pages == 1:
                 total_count = page.total_count
             if not page.studies:
                 empty += 1
-            loaded = store.load_page(con, run_id=run_id, query_key=query.key, studies=page.studies,
+            loaded = store.load_page(con, run_id=result.run_id, query_key=query.key, studies=page.studies,
                                      now=now(), url=page.url)
             rows += loaded.rows
             ids |= loaded.nct_ids
             reporter.page_loaded(query, len(ids), total_count)
+            fetch_started = time.perf_counter()
+            result.timings["load"] += fetch_started - load_started
         notes = []
         if rows > len(ids):
             notes.append(f"{rows - len(ids)} duplicate row(s) across pages")

@@ -107,8 +107,8 @@ def test_blind_case_set_meets_the_precision_and_recall_floor() -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, str(Path(__file__).resolve().parent.parent / "bench" / "eval_classifier.py")],
-                          capture_output=True, text=True, check=True)
+    scorer = Path(__file__).resolve().parent.parent / "bench" / "eval_classifier.py"
+    done = subprocess.run([sys.executable, str(scorer)], capture_output=True, text=True, check=True)
     scores = {line.split()[0]: (float(line.split()[2]), float(line.split()[4]))
               for line in done.stdout.splitlines()[1:]}
     assert min(scores["agent"]) >= 0.95 and min(scores["mechanism"]) >= 0.95, done.stdout

@@ -144,7 +144,7 @@ CONDITIONS: Final[dict[str, Condition]] = {c.key: c for c in (
        (("D015451", "Leukemia, Lymphocytic, Chronic, B-Cell"),),
        (("D015448", "Leukemia, B-Cell"), ("D007945", "Leukemia, Lymphoid"), *_LEUKEMIA, *_LYMPHOID)),
     _c("bcl", "b_cell_lymphoma", ("Diffuse Large B-Cell Lymphoma", "B-cell Non-Hodgkin Lymphoma",
-                                  "Relapsed/Refractory B-cell Lymphoma", "Follicular Lymphoma"),
+                                  "Relapsed/Refractory B-cell Lymphoma"),
        (("D016403", "Lymphoma, Large B-Cell, Diffuse"), ("D016393", "Lymphoma, B-Cell")),
        (("D008228", "Lymphoma, Non-Hodgkin"), *_LYMPHOMA)),
     _c("hodgkin", "hodgkin_lymphoma", ("Hodgkin Lymphoma", "Classical Hodgkin Lymphoma",

@@ -52,8 +52,9 @@ from tracker.testing.responses import Response, html_404, json_response, text_re
 __all__ = ["API_VERSION", "EssieError", "Faults", "Registry", "RequestLog", "StandIn", "main", "normalize_nct_id"]
 
 API_VERSION: Final = "2.0.5"
-# the areas the tracker queries most; folding them at start keeps the first search as fast as the rest
-WARM_AREAS: Final = ("InterventionSearch",)
+# the areas the tracker queries (query.intr, query.cond, query.term, filter.advanced): folded at start,
+# so the first search is as fast as the rest
+WARM_AREAS: Final = ("InterventionSearch", "ConditionSearch", "BasicSearch")
 _FAULT_RESPONSES: Final = {
     "429": (429, "Too Many Requests"),
     "429ra": (429, "Too Many Requests"),
@@ -150,6 +151,22 @@ class _Server(ThreadingHTTPServer):
             self.connections.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that hangs up mid-response (a timeout, a cancelled refresh) is routine, not a bug
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
+def _fault_response(fault: str | None, faults: Faults) -> Response | None:
+    if fault not in _FAULT_RESPONSES:
+        return None
+    status, message = _FAULT_RESPONSES[fault]
+    response = text_response(status, message)
+    if fault == "429ra":
+        response.headers.append(("Retry-After", f"{faults.retry_after_seconds:g}"))
+    return response
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive; every response carries a Content-Length
@@ -177,27 +194,19 @@ class _Handler(BaseHTTPRequestHandler):
         if split.path.startswith("/_admin/"):
             self._send(handle_admin(standin, method, split.path, pairs, body))
             return
-        fault = None
-        if split.path.startswith("/api/v2/"):
-            fault = standin._engine.draw()
-            if standin.faults.delay_s:
-                time.sleep(standin.faults.delay_s)
+        fault = standin._draw_fault() if split.path.startswith("/api/v2/") else None
+        # log before answering, so that a client that has its answer always finds it in the log
         if fault == "reset":
-            self._reset()
             standin._log(method, split.path, pairs, 0, fault)
+            self._reset()
             return
-        if fault in _FAULT_RESPONSES:
-            status, message = _FAULT_RESPONSES[fault]
-            response = text_response(status, message)
-            if fault == "429ra":
-                response.headers.append(("Retry-After", f"{standin.faults.retry_after_seconds:g}"))
-            self._send(response)
-        else:
-            response = standin._route(method, split.path, split.query, pairs, fault)
-            self._send(response, fault)
-            # "empty_page" from the script is no fault on a request that cannot have one
-            fault = response.fault or (None if fault == "empty_page" else fault)
-        standin._log(method, split.path, pairs, response.status, fault)
+        response = _fault_response(fault, standin.faults) or standin._route(
+            method, split.path, split.query, pairs, fault
+        )
+        # "empty_page" from the script is no fault on a request that cannot have one
+        logged = response.fault or (None if fault == "empty_page" else fault)
+        standin._log(method, split.path, pairs, response.status, logged)
+        self._send(response, fault)
 
     def _send(self, response: Response, fault: str | None = None) -> None:
         body = response.body
@@ -332,6 +341,12 @@ class StandIn:
     def open_snapshots(self) -> int:
         """How many first-page result lists are kept for their page tokens."""
         return len(self._pager)
+
+    def _draw_fault(self) -> str | None:
+        fault = self._engine.draw()
+        if self.faults.delay_s:
+            time.sleep(self.faults.delay_s)
+        return fault
 
     def _log(self, method: str, path: str, pairs: Sequence[tuple[str, str]], status: int, fault: str | None) -> None:
         params: dict[str, list[str]] = {}

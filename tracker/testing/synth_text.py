@@ -71,8 +71,8 @@ _TRAP_TEXT: Final = {
     "trap_car_t": "This study tests {A}, a CAR T-cell therapy. Recovery of T cells, B cells and natural killer (NK) "
                   "cells after infusion will be monitored.",
     "trap_enktl": "Extranodal NK/T-cell lymphoma, nasal type, is an aggressive Epstein-Barr virus-associated "
-                  "lymphoma. This study evaluates an asparaginase-based chemotherapy regimen ({A}) with or without "
-                  "radiotherapy.",
+                  "lymphoma. This study evaluates an asparaginase-based chemotherapy regimen ({names}) with or "
+                  "without radiotherapy.",
     "trap_lab": "This study evaluates whether {A} changes immune function, measured as natural killer (NK) cell "
                 "activity and NK cell counts in blood.",
 }
@@ -137,9 +137,16 @@ def official_title(rng: random.Random, plan: Plan, named: Sequence[Named], condi
     first, second = _lead(named)
     combo = f" in Combination With {second}" if second else ""
     population = rng.choice(["Patients", "Participants", "Adults"])
-    design = rng.choice(["Open-Label, Multicenter", "Single-Arm", "Randomized, Multicenter", "Dose-Escalation"])
-    return (f"{_article(_phase_text(plan))}, {design} Study of {first}{combo} in {population} With "
-            f"{' or '.join(conditions)}")
+    disease = " or ".join(conditions)
+    if plan.study_type == "EXPANDED_ACCESS":
+        return f"Expanded Access Program of {first} for {population} With {disease}"
+    if plan.study_type == "OBSERVATIONAL":
+        return f"A Prospective, Observational Cohort Study of {first}{combo} in {population} With {disease}"
+    late = any(p in ("PHASE3", "PHASE4") for p in plan.phases or [])
+    design = "Randomized, Multicenter" if late else rng.choice(
+        ["Open-Label, Multicenter", "Open-Label", "Multicenter", "Dose-Escalation and Expansion"]
+    )
+    return f"{_article(_phase_text(plan))}, {design} Study of {first}{combo} in {population} With {disease}"
 
 
 def describe(rng: random.Random, plan: Plan, named: Sequence[Named], conditions: Sequence[str]) -> tuple[str, str]:
@@ -148,8 +155,11 @@ def describe(rng: random.Random, plan: Plan, named: Sequence[Named], conditions:
     names = ", ".join(n.name for n in named if n.used or not n.support)
     scenario = plan.variant.scenario
     text = _TRAP_TEXT[plan.variant.name] if scenario == "trap" else _MECHANISM[scenario]
-    summary = (f"This {_phase_text(plan).lower()} study evaluates {first}{' with ' + second if second else ''} "
-               f"in {' and '.join(conditions)}. " + text.format(A=first))
+    intro = "" if plan.study_type == "EXPANDED_ACCESS" else (
+        f"This {_phase_text(plan).lower()} study evaluates {first}{' with ' + second if second else ''} "
+        f"in {' and '.join(conditions)}. "
+    )
+    summary = intro + text.format(A=first, names=names)
     if rng.random() < 0.4:
         return summary, ""
     support = [n.name for n in named if n.support]

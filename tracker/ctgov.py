@@ -37,12 +37,44 @@ class _PageBody(msgspec.Struct):
     totalCount: int | None = None
 
 
+class _PostDate(msgspec.Struct):
+    date: str | None = None
+    type: str | None = None
+
+
+class _Status(msgspec.Struct):
+    lastUpdatePostDateStruct: _PostDate | None = None
+
+
+class _Identification(msgspec.Struct):
+    nctId: str | None = None
+
+
+class _Protocol(msgspec.Struct):
+    identificationModule: _Identification | None = None
+    statusModule: _Status | None = None
+
+
+class _Misc(msgspec.Struct):
+    versionHolder: str | None = None
+
+
+class _Derived(msgspec.Struct):
+    miscInfoModule: _Misc | None = None
+
+
+class _StudyKeys(msgspec.Struct):
+    protocolSection: _Protocol | None = None
+    derivedSection: _Derived | None = None
+
+
 class _VersionBody(msgspec.Struct):
     apiVersion: str
     dataTimestamp: str | None = None
 
 
 _page_decoder = msgspec.json.Decoder(_PageBody)
+_keys_decoder = msgspec.json.Decoder(_StudyKeys)
 _version_decoder = msgspec.json.Decoder(_VersionBody)
 
 
@@ -54,6 +86,31 @@ class Page:
     next_page_token: str | None
     total_count: int | None
     url: str
+
+
+@dataclass(frozen=True)
+class StudyKeys:
+    """What the loader needs to know of a study before storing it, read without parsing the rest."""
+
+    nct_id: str | None
+    last_update_post_date: str | None
+    last_update_post_date_type: str | None
+    version_holder: str | None
+
+
+def study_keys(raw: bytes) -> StudyKeys:
+    """The NCT id, last-update post date and versionHolder of one study's JSON."""
+    study = _keys_decoder.decode(raw)
+    protocol = study.protocolSection
+    ident = protocol.identificationModule if protocol else None
+    posted = protocol.statusModule.lastUpdatePostDateStruct if protocol and protocol.statusModule else None
+    misc = study.derivedSection.miscInfoModule if study.derivedSection else None
+    return StudyKeys(
+        nct_id=ident.nctId if ident else None,
+        last_update_post_date=posted.date if posted else None,
+        last_update_post_date_type=posted.type if posted else None,
+        version_holder=misc.versionHolder if misc else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from tracker.errors import DatabaseError, QueryRefused
 
@@ -95,8 +96,14 @@ def sql_file(*parts: str) -> Path:
     return sql_dir().joinpath(*parts)
 
 
-def register(con: Connection, name: str, frame: pl.DataFrame) -> None:
-    con.register(name, frame)
+def register(con: Connection, name: str, frame: pl.DataFrame, *, batches: int = 1) -> None:
+    """Make a frame queryable by name; several Arrow batches let DuckDB scan it on several threads."""
+    if batches > 1 and frame.height >= batches:
+        table = frame.to_arrow()
+        size = -(-frame.height // batches)
+        con.register(name, pa.Table.from_batches(table.to_batches(max_chunksize=size)))
+    else:
+        con.register(name, frame)
 
 
 def fetch_frame(con: Connection, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> pl.DataFrame:

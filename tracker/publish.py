@@ -26,6 +26,16 @@ def publish(work_path: Path, db_path: Path) -> None:
     _fsync_dir(db_path.parent)
 
 
+def restore_work_copy(work_path: Path, db_path: Path) -> None:
+    """Throw the working copy away and start again from the published file (or from nothing)."""
+    for path in (work_path, work_path.with_name(work_path.name + ".wal")):
+        path.unlink(missing_ok=True)
+    if db_path.exists():
+        tmp = work_path.with_name(f".{work_path.name}.{os.getpid()}.tmp")
+        shutil.copyfile(db_path, tmp)
+        os.replace(tmp, work_path)
+
+
 def ensure_work_copy(work_path: Path, db_path: Path) -> None:
     """Start the working copy from the published file when only the published one exists (a restore)."""
     if not work_path.exists() and db_path.exists():

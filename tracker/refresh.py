@@ -14,7 +14,7 @@ from typing import Any, Protocol, TypeVar
 import filelock
 import httpx
 
-from tracker import db, publish, store
+from tracker import __version__, db, publish, store
 from tracker.config import Settings
 from tracker.ctgov import CtGov
 from tracker.errors import Cancelled, DatabaseError, ReconciliationError, RefreshLocked, TrackerError
@@ -23,6 +23,7 @@ from tracker.scope import ScopeQuery
 log = logging.getLogger(__name__)
 
 RECONCILE_ATTEMPTS = 2  # a query whose count does not add up is asked once more before the run fails
+LOAD_BATCH = 4000  # studies per load transaction: about 60 MB of JSON at CT.gov's 15 KB mean
 
 
 class Reporter(Protocol):
@@ -55,6 +56,10 @@ class RefreshResult:
     run_id: int
     status: str  # succeeded | skipped | failed
     mode: str
+    trigger: str = "cli"
+    started_at: datetime | None = None
+    api_version: str | None = None
+    dirty: bool = False  # the working database received data: a failure restores it from the published file
     requests: int = 0
     studies_fetched: int = 0
     studies_new: int = 0
@@ -100,7 +105,7 @@ def run_refresh(
     """Refresh the working database from CT.gov and publish it; a failure leaves published data as it was."""
     reporter = reporter or LogReporter()
     with _refresh_lock(settings):
-        publish.ensure_work_copy(settings.work_path, settings.db_path)
+        recover(settings, now)
         con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
         try:
             result = _run(settings, scope, con, full=full, trigger=trigger, transport=transport,
@@ -108,6 +113,9 @@ def run_refresh(
             db.checkpoint(con)
         finally:
             con.close()
+        if result.status == "failed" and result.dirty:
+            # pages were committed as they came: the run is undone by going back to the published file
+            _restore(settings, [_failed_row(result, now)])
         started = time.perf_counter()
         publish.publish(settings.work_path, settings.db_path)
         result.timings["publish"] = time.perf_counter() - started
@@ -117,10 +125,64 @@ def run_refresh(
 T = TypeVar("T")
 
 
+def recover(settings: Settings, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    """Before writing: undo a run a dead process left half-done, and finish a publish it left undone."""
+    publish.ensure_work_copy(settings.work_path, settings.db_path)
+    if not settings.work_path.exists():
+        return
+    con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
+    try:
+        store.prepare(con)
+        interrupted = db.fetch_frame(con, "select * from meta.refresh_runs where status = 'running'").to_dicts()
+        newest = db.scalar(con, "select max(run_id) from meta.refresh_runs")
+    finally:
+        con.close()
+    if interrupted:
+        log.warning("run(s) %s were interrupted; their partial data is discarded",
+                    ", ".join(str(r["run_id"]) for r in interrupted))
+        for row in interrupted:
+            row.update(status="failed", finished_at=now(),
+                       error="interrupted: the process ended during the run; nothing it fetched was kept")
+        _restore(settings, interrupted)
+        publish.publish(settings.work_path, settings.db_path)
+    elif newest is not None and _newest_published(settings) != newest:
+        # a run finished but its publish did not: the working copy is complete, publish it now
+        publish.publish(settings.work_path, settings.db_path)
+
+
+def _newest_published(settings: Settings) -> int | None:
+    try:
+        frame = db.read_frame(settings.db_path, "select max(run_id) as newest from meta.refresh_runs")
+    except TrackerError:
+        return None
+    value: int | None = frame["newest"][0]
+    return value
+
+
+def _restore(settings: Settings, failed_runs: list[dict[str, Any]]) -> None:
+    """Make the working database the published one again, then record the failed runs in it."""
+    publish.restore_work_copy(settings.work_path, settings.db_path)
+    con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
+    try:
+        store.prepare(con)
+        for row in failed_runs:
+            store.insert_run_row(con, row)
+        db.checkpoint(con)
+    finally:
+        con.close()
+
+
+def _failed_row(result: RefreshResult, now: Callable[[], datetime]) -> dict[str, Any]:
+    return {"run_id": result.run_id, "started_at": result.started_at, "finished_at": now(), "status": "failed",
+            "mode": result.mode, "trigger": result.trigger, "api_version": result.api_version,
+            "data_timestamp": result.data_timestamp, "requests": result.requests, "error": result.error,
+            "tracker_version": __version__}
+
+
 def run_locked(settings: Settings, work: Callable[[db.Connection], T]) -> T:
     """Run `work` in one transaction on the working database under the refresh lock, then publish."""
     with _refresh_lock(settings):
-        publish.ensure_work_copy(settings.work_path, settings.db_path)
+        recover(settings)
         con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
         try:
             store.prepare(con)
@@ -153,12 +215,10 @@ def _run(settings: Settings, scope: Sequence[ScopeQuery], con: db.Connection, *,
          transport: httpx.BaseTransport | None, reporter: Reporter, post_load: PostLoadHook | None,
          cancel: threading.Event | None, now: Callable[[], datetime]) -> RefreshResult:
     store.prepare(con)
-    interrupted = store.mark_interrupted(con, now())
-    if interrupted:
-        log.warning("%d earlier run(s) were interrupted and are now recorded as failed", interrupted)
     mode = "full" if full or _full_due(con, settings, now()) else "incremental"
-    run_id = store.start_run(con, mode=mode, trigger=trigger, now=now())
-    result = RefreshResult(run_id=run_id, status="running", mode=mode)
+    started_at = now()
+    run_id = store.start_run(con, mode=mode, trigger=trigger, now=started_at)
+    result = RefreshResult(run_id=run_id, status="running", mode=mode, trigger=trigger, started_at=started_at)
     client = CtGov(settings, transport=transport, cancel=cancel)
     try:
         with client:
@@ -178,6 +238,7 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
                     now: Callable[[], datetime]) -> None:
     version = client.fetch_version()
     result.data_timestamp = version.data_timestamp
+    result.api_version = version.api_version
     con.execute("update meta.refresh_runs set api_version = ?, data_timestamp = ? where run_id = ?",
                 [version.api_version, version.data_timestamp, result.run_id])
     known = store.known_query_keys(con)
@@ -199,20 +260,20 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
                     store.finish_run(con, result.run_id, status="skipped", now=now(),
                                      values={"requests": client.requests})
                 return
-    with db.transaction(con):
-        store.begin_loading(con)
-        for index, query in enumerate(todo, start=1):
-            since = None
-            if result.mode == "incremental" and query.key in known:
-                watermark = store.query_watermark(con, query.key)
-                since = watermark - timedelta(days=settings.overlap_days) if watermark else None
-            if client.cancel is not None and client.cancel.is_set():
-                raise Cancelled("refresh cancelled by shutdown; nothing it fetched was kept")
-            stats = _fetch_query(con, client, query, since, result, index, len(todo), reporter, now)
+    store.begin_loading(con)
+    # windows are fixed before anything loads: studies this run stores must not move a later query's window
+    windows = store.query_windows(con, settings.overlap_days) if result.mode == "incremental" else {}
+    for index, query in enumerate(todo, start=1):
+        since = windows.get(query.key) if query.key in known else None
+        if client.cancel is not None and client.cancel.is_set():
+            raise Cancelled("refresh cancelled by shutdown; nothing it fetched was kept")
+        stats = _fetch_query(con, client, query, since, result, index, len(todo), reporter, now)
+        with db.transaction(con):
             store.record_query(con, run_id=result.run_id, query=query, mode=stats["mode"], since=since,
                                stats=stats)
-            result.queries.append(stats)
-            reporter.query_finished(query, stats)
+        result.queries.append(stats)
+        reporter.query_finished(query, stats)
+    with db.transaction(con):
         left = 0
         if result.mode == "full":
             left = store.close_full_scope(con, run_id=result.run_id, now=now())
@@ -254,25 +315,7 @@ def _fetch_query(con: db.Connection, client: CtGov, query: ScopeQuery, since: da
     reporter.query_started(query, index, total, since)
     requests_before = client.requests
     for attempt in range(1, RECONCILE_ATTEMPTS + 1):
-        pages = empty = rows = 0
-        total_count: int | None = None
-        ids: set[str] = set()
-        fetch_started = time.perf_counter()
-        for page in client.iter_pages(params):
-            load_started = time.perf_counter()
-            result.timings["fetch"] += load_started - fetch_started
-            pages += 1
-            if pages == 1:
-                total_count = page.total_count
-            if not page.studies:
-                empty += 1
-            loaded = store.load_page(con, run_id=result.run_id, query_key=query.key, studies=page.studies,
-                                     now=now(), url=page.url)
-            rows += loaded.rows
-            ids |= loaded.nct_ids
-            reporter.page_loaded(query, len(ids), total_count)
-            fetch_started = time.perf_counter()
-            result.timings["load"] += fetch_started - load_started
+        pages, empty, rows, ids, total_count = _fetch_attempt(con, client, query, params, result, reporter, now)
         notes = []
         if rows > len(ids):
             notes.append(f"{rows - len(ids)} duplicate row(s) across pages")
@@ -303,6 +346,48 @@ def _fetch_query(con: db.Connection, client: CtGov, query: ScopeQuery, since: da
         f"query {query.label!r}: received {len(ids)} distinct studies but CT.gov's totalCount is {total_count} "
         f"after {RECONCILE_ATTEMPTS} attempts; nothing from this run was kept"
     )
+
+
+def _fetch_attempt(con: db.Connection, client: CtGov, query: ScopeQuery, params: dict[str, str],
+                   result: RefreshResult, reporter: Reporter,
+                   now: Callable[[], datetime]) -> tuple[int, int, int, set[str], int | None]:
+    """Page one query to its end, loading a few pages per transaction: (pages, empty pages, rows, ids, total)."""
+    pages = empty = rows = 0
+    total_count: int | None = None
+    ids: set[str] = set()
+    buffer: list[bytes] = []
+    url = ""
+
+    def flush() -> None:
+        nonlocal rows
+        started = time.perf_counter()
+        with db.transaction(con):
+            loaded = store.load_page(con, run_id=result.run_id, query_key=query.key, studies=buffer, now=now(),
+                                     url=url)
+        result.dirty = True
+        rows += loaded.rows
+        ids.update(loaded.nct_ids)
+        buffer.clear()
+        result.timings["load"] += time.perf_counter() - started
+        reporter.page_loaded(query, len(ids), total_count)
+
+    fetch_started = time.perf_counter()
+    for page in client.iter_pages(params):
+        result.timings["fetch"] += time.perf_counter() - fetch_started
+        pages += 1
+        url = page.url
+        if pages == 1:
+            total_count = page.total_count
+        if not page.studies:
+            empty += 1
+        buffer.extend(page.studies)
+        # a few pages per transaction: fewer commits, and a buffer that does not grow with the corpus
+        if len(buffer) >= LOAD_BATCH:
+            flush()
+        fetch_started = time.perf_counter()
+    if buffer:
+        flush()
+    return pages, empty, rows, ids, total_count
 
 
 def _aliases_of(con: db.Connection, ids: set[str]) -> set[str]:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
 
 from tracker import __version__, db
+from tracker.ctgov import study_keys
 from tracker.errors import CtGovError
 from tracker.scope import ScopeQuery
 
 NORMALIZE_DIR = "normalize"
+PARSE_BATCHES = 4
 
 
 @dataclass(frozen=True)
@@ -39,20 +43,9 @@ def prepare(con: db.Connection) -> None:
     db.apply_sql(con, *db.VIEW_DIRS)
 
 
-def mark_interrupted(con: db.Connection, now: datetime) -> int:
-    """Runs still marked running belong to a process that died: record them as failed."""
-    count: int = db.scalar(con, "select count(*) from meta.refresh_runs where status = 'running'")
-    con.execute(
-        "update meta.refresh_runs set status = 'failed', finished_at = ?, "
-        "error = 'interrupted: the process ended during the run; nothing it fetched was committed' "
-        "where status = 'running'",
-        [now],
-    )
-    return count
-
-
 def start_run(con: db.Connection, *, mode: str, trigger: str, now: datetime) -> int:
-    run_id: int = db.scalar(con, "select nextval('meta.run_id_seq')")
+    # max + 1 rather than a sequence: a restored working copy must hand out the failed run's id again
+    run_id: int = db.scalar(con, "select coalesce(max(run_id), 0) + 1 from meta.refresh_runs")
     con.execute(
         "insert into meta.refresh_runs (run_id, started_at, status, mode, trigger, tracker_version) "
         "values (?, ?, 'running', ?, ?, ?)",
@@ -61,8 +54,38 @@ def start_run(con: db.Connection, *, mode: str, trigger: str, now: datetime) -> 
     return run_id
 
 
+def insert_run_row(con: db.Connection, row: dict[str, Any]) -> None:
+    """Record a run from its values (a failed run written back after a restore)."""
+    columns = [c for c in row if row[c] is not None]
+    con.execute(f"insert into meta.refresh_runs ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
+                [row[c] for c in columns])
+
+
 def begin_loading(con: db.Connection) -> None:
     db.run_file(con, db.sql_file("load", "000_run_start.sql"))
+
+
+# CT.gov rewrites versionHolder every day, so it is no part of a study's content
+_VERSION_HOLDER = re.compile(rb'"versionHolder"\s*:\s*"[^"]*"')
+
+
+def page_frame(studies: list[bytes], url: str) -> pl.DataFrame:
+    """One row per study of a page: its keys, a content hash without versionHolder, and its JSON text."""
+    keys = [study_keys(raw) for raw in studies]
+    missing = sum(1 for k in keys if not k.nct_id)
+    if missing:
+        raise CtGovError(f"{missing} study record(s) in the page have no protocolSection.identificationModule.nctId",
+                         url=url)
+    return pl.DataFrame({
+        "row_no": range(len(studies)),
+        "nct_id": [k.nct_id for k in keys],
+        "content_hash": [hashlib.md5(_VERSION_HOLDER.sub(b"", raw)).hexdigest() for raw in studies],
+        "last_update_post_date": [k.last_update_post_date for k in keys],
+        "last_update_post_date_type": [k.last_update_post_date_type for k in keys],
+        "version_holder": [k.version_holder for k in keys],
+        "payload": [raw.decode("utf-8") for raw in studies],
+    }, schema={"row_no": pl.Int64, "nct_id": pl.String, "content_hash": pl.String, "last_update_post_date": pl.String,
+               "last_update_post_date_type": pl.String, "version_holder": pl.String, "payload": pl.String})
 
 
 def load_page(con: db.Connection, *, run_id: int, query_key: str, studies: list[bytes],
@@ -70,28 +93,28 @@ def load_page(con: db.Connection, *, run_id: int, query_key: str, studies: list[
     """Store one page: new versions, current pointers, membership, and re-normalize what changed."""
     if not studies:
         return PageLoad(0, 0, 0, frozenset())
-    frame = pl.DataFrame({"payload": [s.decode("utf-8") for s in studies]}, schema={"payload": pl.String})
-    db.register(con, "incoming_page", frame)
+    frame = page_frame(studies, url)
+    # several Arrow batches, so that DuckDB parses the JSON on every core
+    db.register(con, "incoming_page", frame, batches=PARSE_BATCHES)
     params = {"run_id": run_id, "query_key": query_key, "now": now}
     try:
         db.run_file(con, db.sql_file("load", "010_page.sql"), params)
+        db.run_file(con, db.sql_file("load", "020_versions.sql"), params)
+        changed: int = db.scalar(con, "select count(*) from page_changed")
+        if changed:
+            normalize_changed(con)
     finally:
         con.unregister("incoming_page")
-    missing = db.scalar(con, "select count(*) from page where nct_id is null")
-    if missing:
-        raise CtGovError("a study in the page has no protocolSection.identificationModule.nctId", url=url)
-    db.run_file(con, db.sql_file("load", "020_versions.sql"), params)
-    changed: int = db.scalar(con, "select count(*) from page_changed")
-    if changed:
-        normalize_changed(con)
-    ids = frozenset(r[0] for r in con.execute("select nct_id from page").fetchall())
+    ids = frozenset(frame["nct_id"].to_list())
     return PageLoad(rows=len(studies), distinct=len(ids), changed=changed, nct_ids=ids)
 
 
 def normalize_changed(con: db.Connection) -> None:
     """Replace the core rows of every study in page_changed with rows built from its new payload."""
-    for table in core_tables(con):
-        con.execute(f"delete from core.{table} where nct_id in (select nct_id from page_changed)")
+    existing = db.scalar(con, "select count(*) from page_changed join core.trials using (nct_id)")
+    if existing:
+        for table in core_tables(con):
+            con.execute(f"delete from core.{table} where nct_id in (select nct_id from page_changed)")
     db.apply_sql(con, NORMALIZE_DIR)
 
 
@@ -108,12 +131,14 @@ def rebuild_core(con: db.Connection) -> int:
     for table in core_tables(con):
         con.execute(f"delete from core.{table}")
     con.execute(
-        "create or replace temp table page_changed as "
-        "select v.nct_id, v.version_id, v.payload from raw.studies s "
+        "create or replace temp table incoming_page as "
+        "select row_number() over () as row_no, v.nct_id, v.version_id, v.payload from raw.studies s "
         "join raw.study_versions v using (version_id)"
     )
+    con.execute("create or replace temp table page_changed as select row_no, nct_id, version_id from incoming_page")
     db.apply_sql(con, NORMALIZE_DIR)
     count: int = db.scalar(con, "select count(*) from page_changed")
+    con.execute("drop table incoming_page")
     return count
 
 
@@ -133,20 +158,26 @@ def run_counts(con: db.Connection) -> RunCounts:
     return RunCounts(*row)
 
 
-def query_watermark(con: db.Connection, query_key: str) -> date | None:
-    """The newest LastUpdatePostDate among the studies this query has returned, if it has run in full."""
-    full: Any = db.scalar(
-        con, "select last_full_run_id from meta.scope_queries where query_key = ?", [query_key]
-    )
-    if full is None:
-        return None
-    value: date | None = db.scalar(
-        con,
-        "select max(s.last_update_post_date) from meta.query_members m "
-        "join raw.studies s using (nct_id) where m.query_key = ?",
-        [query_key],
-    )
-    return value
+def query_windows(con: db.Connection, overlap_days: int) -> dict[str, date]:
+    """Per query that has run in full, the lower bound of its LastUpdatePostDate window.
+
+    The newest update among the studies the query returned, but never later than the data date of the
+    last successful run (after a long pause, everything posted since then is asked for), minus the overlap.
+    """
+    rows = con.execute("""
+        with last_data as (
+            select max(try_cast(left(data_timestamp, 10) as date)) as data_date
+            from meta.refresh_runs where status = 'succeeded'
+        )
+        select q.query_key, least(max(s.last_update_post_date), any_value(last_data.data_date)) as watermark
+        from meta.scope_queries q
+        cross join last_data
+        left join meta.query_members m using (query_key)
+        left join raw.studies s using (nct_id)
+        where q.last_full_run_id is not null
+        group by q.query_key
+    """).fetchall()
+    return {key: watermark - timedelta(days=overlap_days) for key, watermark in rows if watermark is not None}
 
 
 def record_query(con: db.Connection, *, run_id: int, query: ScopeQuery, mode: str, since: date | None,

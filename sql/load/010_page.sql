@@ -1,31 +1,15 @@
--- one row per distinct study of the page just received (incoming_page: one payload per study)
+-- one row per distinct study of the page just received; incoming_page holds what the client decoded
+-- (nct id, content hash without versionHolder, post dates) beside each study's JSON
+-- (the JSON text stays in incoming_page: it is copied once, into raw.study_versions, and parsed once)
 create or replace temp table page as
-with
-
-typed as (
-
-    select row_number() over () as row_no, payload::json as payload
-    from incoming_page
-
-),
-
-keyed as (
-
-    select
-        row_no,
-        payload ->> '$.protocolSection.identificationModule.nctId' as nct_id,
-        -- CT.gov rewrites versionHolder every day, so it is no part of a study's content
-        md5(regexp_replace(payload::varchar, '"versionHolder"\s*:\s*"[^"]*"', '')) as content_hash,
-        core.partial_date(payload ->> '$.protocolSection.statusModule.lastUpdatePostDateStruct.date')
-            as last_update_post_date,
-        payload ->> '$.protocolSection.statusModule.lastUpdatePostDateStruct.type' as last_update_post_date_type,
-        core.partial_date(payload ->> '$.derivedSection.miscInfoModule.versionHolder') as version_holder,
-        payload
-    from typed
-
-)
-
-select * from keyed
+select
+    row_no,
+    nct_id,
+    content_hash,
+    core.partial_date(last_update_post_date) as last_update_post_date,
+    last_update_post_date_type,
+    core.partial_date(version_holder) as version_holder
+from incoming_page
 qualify row_number() over (partition by nct_id order by row_no) = 1;
 
 -- outcome of each study the first time this run sees it

@@ -7,9 +7,10 @@ where current.nct_id is null or current.content_hash <> page.content_hash;
 
 insert into raw.study_versions
 select
-    version_id, nct_id, content_hash, last_update_post_date, last_update_post_date_type, version_holder,
-    $now, $run_id, payload
-from page_changed;
+    changed.version_id, changed.nct_id, changed.content_hash, changed.last_update_post_date,
+    changed.last_update_post_date_type, changed.version_holder, $now, $run_id, incoming.payload
+from page_changed as changed
+join incoming_page as incoming using (row_no);
 
 update raw.studies as current
 set

@@ -1,11 +1,12 @@
 -- one row per changed study of the page being loaded: the fields we normalize, parsed once.
 -- The structure is the field map from CT.gov API v2 JSON paths to DuckDB types; every field is
 -- optional in the API, and json_transform yields NULL for anything absent or of an unexpected type.
+-- (incoming_page is the page as an Arrow table in several batches, so DuckDB parses them in parallel)
 create or replace temp table parsed as
 select
-    nct_id,
-    version_id,
-    json_transform(payload, '{
+    changed.nct_id,
+    changed.version_id,
+    json_transform(incoming.payload, '{
         "protocolSection": {
             "identificationModule": {
                 "nctId": "VARCHAR",
@@ -85,4 +86,5 @@ select
         },
         "hasResults": "BOOLEAN"
     }') as s,
-from page_changed;
+from incoming_page as incoming
+join page_changed as changed using (row_no);

@@ -1,8 +1,6 @@
 -- meta: what the tracker did: runs, the scope queries and what each returned.
 create schema if not exists meta;
 
-create sequence if not exists meta.run_id_seq start 1;
-
 -- one row per refresh run
 create table if not exists meta.refresh_runs (
     run_id integer not null,

@@ -13,7 +13,7 @@ create table if not exists raw.study_versions (
     version_holder date,
     fetched_at timestamptz not null,
     run_id integer not null,
-    payload json not null
+    payload varchar not null            -- the study's JSON exactly as CT.gov sent it
 );
 
 -- one row per study: its current version and its place in the scope

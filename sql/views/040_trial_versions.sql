@@ -10,6 +10,6 @@ select
     v.fetched_at,
     v.run_id,
     v.version_id = s.version_id as is_current,
-    v.payload
+    v.payload::json as payload
 from raw.study_versions as v
 join raw.studies as s using (nct_id);

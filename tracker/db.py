@@ -37,6 +37,9 @@ def connect(path: Path | str, *, read_only: bool = False, memory_limit: str | No
     config: dict[str, Any] = {}
     if memory_limit:
         config["memory_limit"] = memory_limit
+        # a writer checkpoints at the end of a run; with the 16 MB default it would rewrite the file
+        # after nearly every batch of pages
+        config["checkpoint_threshold"] = "256MB"
     if read_only and not path.exists():
         raise DatabaseError(f"no database at {path}: run `tracker refresh` (or `tracker demo` offline) first")
     if not read_only:

@@ -172,8 +172,11 @@ class Classifier:
             return found
         found = self._resolve_antigens(found, masked)
         found = self._yield_and_supersede(found, agents)
-        # a description belongs to its intervention: one a catalogue agent names is not an unnamed product
-        named = agents.select("nct_id", "intervention_idx").unique()
+        # a description belongs to its intervention: one a catalogue agent names, or one named as a trap
+        # product ("DC-CIK cells", described as having "NK cell-like cytotoxicity"), is not an NK product
+        trapped = texts.filter(pl.col("field").is_in(AGENT_FIELDS) & pl.col("text").str.contains(self.trap_regex))
+        named = pl.concat([agents.select("nct_id", "intervention_idx"),
+                           trapped.select("nct_id", "intervention_idx")]).unique()
         found = pl.concat([
             found.filter(pl.col("field") != "description"),
             found.filter(pl.col("field") == "description").join(named, on=["nct_id", "intervention_idx"], how="anti"),

@@ -111,8 +111,8 @@ def bench_size(size: int, repeats: int) -> dict[str, Any]:
         for repeat in range(repeats):
             floor_runs.append(run_child("floor", url))
             tracker_runs.append(run_child("refresh", url))
-            print(f"  run {repeat + 1}: tracker {tracker_runs[-1]['wall']:.1f} s, floor {floor_runs[-1]['wall']:.1f} s",
-                  file=sys.stderr)
+            print(f"  run {repeat + 1}: tracker {tracker_runs[-1]['wall']:.1f} s, "
+                  f"floor {floor_runs[-1]['wall']:.1f} s", file=sys.stderr)
     finally:
         standin.terminate()
         standin.wait(30)
@@ -141,7 +141,8 @@ def table(rows: list[dict[str, Any]]) -> str:
     ]
     for r in rows:
         lines.append(
-            f"| {r['studies']:,} | {r['tracker_wall_s']:.1f} s | {r['fetch_s']:.1f} s | {r['normalize_load_s']:.1f} s | "
+            f"| {r['studies']:,} | {r['tracker_wall_s']:.1f} s | {r['fetch_s']:.1f} s | "
+            f"{r['normalize_load_s']:.1f} s | "
             f"{r['normalize_load_studies_per_s']:,.0f} /s | {r['classify_s']:.1f} s | {r['publish_s']:.1f} s | "
             f"{r['tracker_peak_rss_mb']:,.0f} MB | {r['floor_wall_s']:.1f} s ({r['floor_download_s']:.1f} + "
             f"{r['floor_read_json_s']:.1f}), {r['floor_peak_rss_mb']:,.0f} MB | {r['ratio_to_floor']:.2f}× |"

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import os
-import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 import click
 
-from tracker import __version__, api
+from tracker import __version__, api, logs
 from tracker.config import Settings, settings_table
 from tracker.errors import TrackerError
 
@@ -35,11 +33,7 @@ def handle_errors(func: F) -> F:
 
 def load_settings() -> Settings:
     settings = Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level.upper(), stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure(settings.log_level, settings.log_format)
     return settings
 
 
@@ -109,7 +103,7 @@ def status(runs: int, as_json: bool) -> None:
     else:
         click.echo("no successful run yet")
     if info["demo_corpus"]:
-        click.echo("demo data: synthetic records from the bundled demo corpus")
+        click.echo(f"demo data: synthetic records ({info['demo_corpus']} trials with reserved NCT9xxxxxxx ids)")
     print_table(info["runs"], ["run_id", "started_at", "status", "mode", "requests", "studies_fetched",
                                "studies_new", "studies_changed", "studies_left_scope", "error"], title="recent runs")
     if info["last_queries"]:

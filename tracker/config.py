@@ -76,6 +76,10 @@ class Settings:
     host: str = _setting("TRACKER_HOST", "Address the dashboard binds to.", "127.0.0.1")
     port: int = _setting("TRACKER_PORT", "Dashboard port.", 8501)
     log_level: str = _setting("TRACKER_LOG_LEVEL", "Logging level (DEBUG, INFO, WARNING, ERROR).", "INFO")
+    log_format: str = _setting(
+        "TRACKER_LOG_FORMAT", "Log lines as `text`, or `json` (one object per line, for the daemon's log shipper).",
+        "text",
+    )
 
     @property
     def work_path(self) -> Path:
@@ -124,6 +128,8 @@ class Settings:
             raise ConfigError("TRACKER_PORT", f"must be a TCP port (1-65535), got {self.port}")
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError("TRACKER_LOG_LEVEL", f"must be DEBUG, INFO, WARNING or ERROR, got {self.log_level!r}")
+        if self.log_format not in {"text", "json"}:
+            raise ConfigError("TRACKER_LOG_FORMAT", f"must be text or json, got {self.log_format!r}")
         if self.db_path.suffix == "":
             raise ConfigError("TRACKER_DB", f"must be a file name such as tracker.duckdb, got {str(self.db_path)!r}")
         if len(self.schedule.split()) != 5 and not INTERVAL.fullmatch(self.schedule.strip()):

@@ -43,7 +43,7 @@ def bubble_matrix(frame: pl.DataFrame, *, x: str, y: str, value: str, x_order: S
     xs = [v for v in x_order if v in set(frame[x].to_list())]
     ys = [v for v in y_order if v in set(frame[y].to_list())]
     fig = go.Figure()
-    peak = max(frame[value].max() or 1, 1)  # type: ignore[type-var]
+    peak = max(frame[value].max() or 1, 1)
     for code in ys:
         part = frame.filter(pl.col(y) == code)
         counts = part[value].to_list()

@@ -138,7 +138,8 @@ def _years(options: dict[str, Any], chosen: tuple[int, int] | None) -> tuple[int
     if "f_start" not in st.session_state:
         low, high = chosen or (first, last)
         st.session_state["f_start"] = (max(first, low), min(last, high))
-    low, high = st.slider("Start year", min_value=int(first), max_value=int(last), key="f_start")
+    chosen_range: Any = st.slider("Start year", min_value=int(first), max_value=int(last), key="f_start")
+    low, high = chosen_range
     return None if (low, high) == (first, last) else (int(low), int(high))
 
 

@@ -39,6 +39,11 @@ def is_alive(data: dict[str, Any] | None, now: datetime | None = None) -> bool:
         return False
     if now - beat > timedelta(seconds=3 * float(data.get("beat_every_seconds", HEARTBEAT_SECONDS))):
         return False
+    return pid_alive(pid)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (it may belong to another user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -12,6 +12,8 @@ import os
 import shutil
 from pathlib import Path
 
+from tracker.heartbeat import pid_alive
+
 
 def publish(work_path: Path, db_path: Path) -> None:
     """Copy the (closed, checkpointed) working database over the published one, atomically."""
@@ -43,18 +45,8 @@ def ensure_work_copy(work_path: Path, db_path: Path) -> None:
     for stale in db_path.parent.glob(f".{db_path.name}.*.tmp"):
         # a publish killed between copy and rename leaves its temporary file behind
         pid = stale.name.split(".")[-2]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             stale.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _fsync(path: Path) -> None:

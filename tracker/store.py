@@ -126,22 +126,6 @@ def core_tables(con: db.Connection) -> list[str]:
     return [r[0] for r in rows]
 
 
-def rebuild_core(con: db.Connection) -> int:
-    """Rebuild every normalized table from the current raw versions (after a field-map change)."""
-    for table in core_tables(con):
-        con.execute(f"delete from core.{table}")
-    con.execute(
-        "create or replace temp table incoming_page as "
-        "select row_number() over () as row_no, v.nct_id, v.version_id, v.payload from raw.studies s "
-        "join raw.study_versions v using (version_id)"
-    )
-    con.execute("create or replace temp table page_changed as select row_no, nct_id, version_id from incoming_page")
-    db.apply_sql(con, NORMALIZE_DIR)
-    count: int = db.scalar(con, "select count(*) from page_changed")
-    con.execute("drop table incoming_page")
-    return count
-
-
 def close_full_scope(con: db.Connection, *, run_id: int, now: datetime) -> int:
     """After a full run, mark the studies no query returned as out of scope; return how many."""
     before: int = db.scalar(con, "select count(*) from raw.studies where is_in_scope")

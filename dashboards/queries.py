@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,15 +21,6 @@ from tracker import db
 from tracker.errors import TrackerError
 
 TTL = "10m"
-MECHANISM_ROWS = """
-    mech as (
-        select m.nct_id, m.mechanism_class, m.target, m.role, m.is_primary
-        from trial_mechanisms m
-        join filtered using (nct_id)
-        where {mechanism_where}
-    )"""
-
-
 @dataclass(frozen=True)
 class Source:
     """The published database as the cache key: its path and the identity of the file now behind it."""
@@ -46,17 +38,36 @@ class Source:
         return cls(str(path), stat.st_mtime_ns, stat.st_size)
 
 
+_readers: dict[Source, db.Reader] = {}
+_readers_lock = threading.Lock()
+KEEP_READERS = 2  # the current file and the one before it, which a rerun in flight may still read
+
+
+def _reader(source: Source) -> db.Reader:
+    """One read-only connection per published file, shared by sessions; older files are let go."""
+    with _readers_lock:
+        reader = _readers.get(source)
+        if reader is None:
+            reader = _readers[source] = db.Reader(source.path)
+            for stale in list(_readers)[:-KEEP_READERS]:
+                _readers.pop(stale).close()
+        return reader
+
+
 def _frame(source: Source, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
-    return db.read_frame(source.path, sql, params or [])
+    return _reader(source).frame(sql, params or [])
 
 
-def _filtered(f: Filters, body: str, *, with_mechanisms: bool = False) -> tuple[str, list[Any]]:
+def _filtered(f: Filters, body: str, *, with_mechanisms: bool = False,
+              columns: str = "t.*") -> tuple[str, list[Any]]:
+    """`filtered`: the trials the filters select; `mech`: their mechanism rows the charts count."""
     where, params = f.trial_where("t")
-    sql = f"with filtered as (select t.* from trials t where {where})"
+    sql = f"with filtered as (select {columns} from trials t where {where})"
     if with_mechanisms:
-        mech_where, mech_params = f.mechanism_where("m")
-        sql += "," + MECHANISM_ROWS.format(mechanism_where=mech_where)
-        params = params + mech_params
+        # landscape_rows carries the trial columns, so charts scan one table instead of joining
+        mech_where, mech_params = f.mechanism_where("t")
+        sql += f", mech as (select t.* from landscape_rows t where {where} and {mech_where})"
+        params = params + params + mech_params
     return sql + "\n" + body, params
 
 
@@ -96,23 +107,7 @@ def reference(source: Source) -> dict[str, pl.DataFrame]:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def filter_options(source: Source) -> dict[str, list[Any]]:
     """What the sidebar can offer: only values present among landscape trials."""
-    frame = _frame(source, """
-        select
-            list(distinct m.mechanism_class) as mechanism_classes,
-            list(distinct m.target) as targets,
-            (select list(distinct a.agent order by a.agent) from trial_agents a join trials t2 using (nct_id)
-             where t2.in_landscape) as agents,
-            list(distinct coalesce(t.phase, 'No phase')) as phases,
-            list(distinct t.status_group) as status_groups,
-            (select list(distinct i.indication_area) from trial_indications i) as indication_areas,
-            (select list(distinct i.indication) from trial_indications i) as indications,
-            list(distinct t.sponsor_class) filter (t.sponsor_class is not null) as sponsor_classes,
-            min(year(t.start_date)) as first_year,
-            max(year(t.start_date)) as last_year
-        from trials t
-        join trial_mechanisms m using (nct_id)
-        where t.in_landscape
-    """)
+    frame = _frame(source, "select * from landscape_options")
     return frame.to_dicts()[0] if frame.height else {}
 
 
@@ -125,20 +120,23 @@ def kpis(source: Source, f: Filters) -> dict[str, Any]:
         select
             count(*) as trials,
             count(*) filter (status_group = 'open') as open_trials,
-            (select count(distinct a.agent) from trial_agents a join filtered using (nct_id)
-             where a.is_named and a.role = 'tracked') as agents,
             count(distinct lead_sponsor) as sponsors,
-            sum(enrollment) filter (status_group = 'open') as open_enrollment
+            sum(enrollment) filter (status_group = 'open') as open_enrollment,
+            (select list(distinct agent) from (select unnest(agents) as agent from filtered)) as agent_names
         from filtered
-    """)
-    return _frame(source, sql, params).to_dicts()[0]
+    """, columns="t.nct_id, t.status_group, t.agents, t.lead_sponsor, t.enrollment")
+    counts = _frame(source, sql, params).to_dicts()[0]
+    tracked = set(_frame(source, "select agent from agents where role = 'tracked'")["agent"].to_list())
+    counts["agents"] = len(tracked.intersection(counts.pop("agent_names") or []))
+    return counts
+
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def mechanism_phase(source: Source, f: Filters) -> pl.DataFrame:
     sql, params = _filtered(f, """
-        select mech.mechanism_class, coalesce(t.phase, 'No phase') as phase, count(distinct t.nct_id) as trials
-        from mech join filtered t using (nct_id)
+        select mechanism_class, phase, count(distinct nct_id) as trials
+        from mech
         group by all
     """, with_mechanisms=True)
     return _frame(source, sql, params)
@@ -147,8 +145,8 @@ def mechanism_phase(source: Source, f: Filters) -> pl.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def status_mix(source: Source, f: Filters) -> pl.DataFrame:
     sql, params = _filtered(f, """
-        select mech.mechanism_class, t.status_group, count(distinct t.nct_id) as trials
-        from mech join filtered t using (nct_id)
+        select mechanism_class, status_group, count(distinct nct_id) as trials
+        from mech
         group by all
     """, with_mechanisms=True)
     return _frame(source, sql, params)
@@ -157,9 +155,8 @@ def status_mix(source: Source, f: Filters) -> pl.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def indication_matrix(source: Source, f: Filters) -> pl.DataFrame:
     sql, params = _filtered(f, """
-        select mech.mechanism_class, i.indication, i.indication_area, count(distinct t.nct_id) as trials
-        from mech join filtered t using (nct_id)
-        join trial_indications i using (nct_id)
+        select mechanism_class, indication, count(distinct nct_id) as trials
+        from (select mechanism_class, nct_id, unnest(indications) as indication from mech)
         group by all
     """, with_mechanisms=True)
     return _frame(source, sql, params)
@@ -168,9 +165,9 @@ def indication_matrix(source: Source, f: Filters) -> pl.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def start_years(source: Source, f: Filters) -> pl.DataFrame:
     sql, params = _filtered(f, """
-        select mech.mechanism_class, year(t.start_date) as start_year, count(distinct t.nct_id) as trials
-        from mech join filtered t using (nct_id)
-        where t.start_date is not null
+        select mechanism_class, year(start_date) as start_year, count(distinct nct_id) as trials
+        from mech
+        where start_date is not null
         group by all
         order by start_year
     """, with_mechanisms=True)

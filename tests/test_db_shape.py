@@ -27,6 +27,7 @@ KEYS = {
     "refresh_runs": ["run_id"],
     "refresh_queries": ["run_id", "query_key"],
     "curation_queue": ["intervention_name"],
+    "landscape_rows": ["nct_id", "mechanism_class", "target"],
 }
 NULLABLE = {"landscape": {"phase", "indication"}}  # observational trials have no phase; some no indication
 

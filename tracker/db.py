@@ -37,6 +37,7 @@ def connect(path: Path | str, *, read_only: bool = False, memory_limit: str | No
     config: dict[str, Any] = {}
     if memory_limit:
         config["memory_limit"] = memory_limit
+    if memory_limit and not read_only:
         # a writer checkpoints at the end of a run; with the 16 MB default it would rewrite the file
         # after nearly every batch of pages
         config["checkpoint_threshold"] = "256MB"
@@ -115,6 +116,14 @@ def fetch_frame(con: Connection, query: str, params: Sequence[Any] | Mapping[str
     return frame
 
 
+def unregister(con: Connection, name: str) -> None:
+    """Drop a registered frame; in a transaction an earlier error aborted, that error is the one to report."""
+    try:
+        con.unregister(name)
+    except duckdb.TransactionException:
+        pass
+
+
 def read_frame(path: Path | str, query: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
     """One short read-only query on a database file; any DuckDB error becomes a DatabaseError."""
     con = connect(path, read_only=True)
@@ -124,6 +133,31 @@ def read_frame(path: Path | str, query: str, params: Sequence[Any] | None = None
         raise DatabaseError(f"query failed on {path}: {_first_line(exc)}") from None
     finally:
         con.close()
+
+
+class Reader:
+    """A long-lived read-only connection to one published file, handing each query its own cursor.
+
+    The published file is never written in place (a refresh replaces it), so holding it open blocks
+    nobody; cursors make the connection safe to share between the dashboard's session threads.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        # default settings: DuckDB refuses a second connection to one file with a different configuration
+        self._con = connect(self.path, read_only=True)
+
+    def frame(self, query: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
+        cursor = self._con.cursor()
+        try:
+            return fetch_frame(cursor, query, params)
+        except duckdb.Error as exc:
+            raise DatabaseError(f"query failed on {self.path}: {_first_line(exc)}") from None
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        self._con.close()
 
 
 def scalar(con: Connection, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:

@@ -100,8 +100,8 @@ def reclassify(con: db.Connection, domain: Domain, nct_ids: frozenset[str] | Non
             [now, run_id, domain.hash],
         )
     finally:
-        con.unregister("changed_trials")
-        con.unregister("scope_trials")
+        db.unregister(con, "changed_trials")
+        db.unregister(con, "scope_trials")
     store.set_state(con, "catalogue_hash", domain.hash)
     ids = changed["nct_id"].to_list()
     return ClassifyResult(trial_ids.height, len(ids), sorted(ids), domain.hash)

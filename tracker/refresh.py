@@ -188,6 +188,7 @@ def run_locked(settings: Settings, work: Callable[[db.Connection], T]) -> T:
             store.prepare(con)
             with db.transaction(con):
                 value = work(con)
+                store.build_marts(con)
             db.checkpoint(con)
         finally:
             con.close()
@@ -257,6 +258,7 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
                     if post_load is not None:
                         # no new data, but an edited catalogue still relabels what is stored
                         post_load(con, frozenset(), result.run_id)
+                    store.build_marts(con)
                     store.finish_run(con, result.run_id, status="skipped", now=now(),
                                      values={"requests": client.requests})
                 return
@@ -285,6 +287,7 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
             started = time.perf_counter()
             post_load(con, changed if result.mode == "incremental" else None, result.run_id)
             result.timings["classify"] = time.perf_counter() - started
+        store.build_marts(con)
         result.status = "succeeded"
         result.requests = client.requests
         result.studies_fetched = counts.fetched

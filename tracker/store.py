@@ -40,7 +40,18 @@ class RunCounts:
 def prepare(con: db.Connection) -> None:
     """Create or update every table, macro and public view; safe to run on every start."""
     db.apply_sql(con, *db.SCHEMA_DIRS)
+    # the view macros are needed by the marts, and the marts by the views reading them
+    db.run_file(con, db.sql_file("views", "000_macros.sql"))
+    if db.scalar(con, "select count(*) from duckdb_tables() where schema_name = 'core' "
+                      "and table_name in ('trial_summary', 'landscape_rows', 'agent_summary', "
+                      "'landscape_options')") < 4:
+        build_marts(con)
     db.apply_sql(con, *db.VIEW_DIRS)
+
+
+def build_marts(con: db.Connection) -> None:
+    """Rebuild the materialized tables behind the public views (after loading or classifying)."""
+    db.apply_sql(con, "marts")
 
 
 def start_run(con: db.Connection, *, mode: str, trigger: str, now: datetime) -> int:
@@ -104,7 +115,7 @@ def load_page(con: db.Connection, *, run_id: int, query_key: str, studies: list[
         if changed:
             normalize_changed(con)
     finally:
-        con.unregister("incoming_page")
+        db.unregister(con, "incoming_page")
     ids = frozenset(frame["nct_id"].to_list())
     return PageLoad(rows=len(studies), distinct=len(ids), changed=changed, nct_ids=ids)
 
@@ -119,9 +130,10 @@ def normalize_changed(con: db.Connection) -> None:
 
 
 def core_tables(con: db.Connection) -> list[str]:
+    # the normalized and label tables: every core table keyed by trial (marts are rebuilt, not patched)
     rows = con.execute(
-        "select table_name from information_schema.tables "
-        "where table_schema = 'core' and table_type = 'BASE TABLE' order by table_name"
+        "select table_name from information_schema.columns where table_schema = 'core' and column_name = 'nct_id' "
+        "and table_name not in ('trial_summary', 'landscape_rows') order by table_name"
     ).fetchall()
     return [r[0] for r in rows]
 

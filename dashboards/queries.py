@@ -58,6 +58,13 @@ def _frame(source: Source, sql: str, params: list[Any] | None = None) -> pl.Data
     return _reader(source).frame(sql, params or [])
 
 
+def _per_class_count(f: Filters) -> str:
+    """Trials per mechanism class: a count of first-target rows, unless the filters drop some targets."""
+    if f.targets or f.checkpoint == "hide":
+        return "count(distinct nct_id)"
+    return "count(*) filter (is_first_target_in_class)"
+
+
 def _filtered(f: Filters, body: str, *, with_mechanisms: bool = False,
               columns: str = "t.*") -> tuple[str, list[Any]]:
     """`filtered`: the trials the filters select; `mech`: their mechanism rows the charts count."""
@@ -121,21 +128,24 @@ def kpis(source: Source, f: Filters) -> dict[str, Any]:
             count(*) as trials,
             count(*) filter (status_group = 'open') as open_trials,
             count(distinct lead_sponsor) as sponsors,
-            sum(enrollment) filter (status_group = 'open') as open_enrollment,
-            (select list(distinct agent) from (select unnest(agents) as agent from filtered)) as agent_names
+            sum(enrollment) filter (status_group = 'open') as open_enrollment
         from filtered
-    """, columns="t.nct_id, t.status_group, t.agents, t.lead_sponsor, t.enrollment")
+    """, columns="t.nct_id, t.status_group, t.lead_sponsor, t.enrollment")
     counts = _frame(source, sql, params).to_dicts()[0]
-    tracked = set(_frame(source, "select agent from agents where role = 'tracked'")["agent"].to_list())
-    counts["agents"] = len(tracked.intersection(counts.pop("agent_names") or []))
+    # a second query rather than a subquery: read twice, `filtered` would be materialized whole
+    sql, params = _filtered(f, """
+        select count(distinct named.agent) as agents
+        from (select unnest(agents) as agent from filtered) as seen
+        join agents as named on named.agent = seen.agent and named.role = 'tracked'
+    """, columns="t.agents")
+    counts["agents"] = _frame(source, sql, params)["agents"][0]
     return counts
-
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def mechanism_phase(source: Source, f: Filters) -> pl.DataFrame:
-    sql, params = _filtered(f, """
-        select mechanism_class, phase, count(distinct nct_id) as trials
+    sql, params = _filtered(f, f"""
+        select mechanism_class, phase, {_per_class_count(f)} as trials
         from mech
         group by all
     """, with_mechanisms=True)
@@ -144,8 +154,8 @@ def mechanism_phase(source: Source, f: Filters) -> pl.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def status_mix(source: Source, f: Filters) -> pl.DataFrame:
-    sql, params = _filtered(f, """
-        select mechanism_class, status_group, count(distinct nct_id) as trials
+    sql, params = _filtered(f, f"""
+        select mechanism_class, status_group, {_per_class_count(f)} as trials
         from mech
         group by all
     """, with_mechanisms=True)
@@ -154,9 +164,10 @@ def status_mix(source: Source, f: Filters) -> pl.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def indication_matrix(source: Source, f: Filters) -> pl.DataFrame:
-    sql, params = _filtered(f, """
-        select mechanism_class, indication, count(distinct nct_id) as trials
-        from (select mechanism_class, nct_id, unnest(indications) as indication from mech)
+    sql, params = _filtered(f, f"""
+        select mechanism_class, indication, {_per_class_count(f)} as trials
+        from (select mechanism_class, nct_id, is_first_target_in_class, unnest(indications) as indication
+              from mech)
         group by all
     """, with_mechanisms=True)
     return _frame(source, sql, params)
@@ -164,8 +175,8 @@ def indication_matrix(source: Source, f: Filters) -> pl.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def start_years(source: Source, f: Filters) -> pl.DataFrame:
-    sql, params = _filtered(f, """
-        select mechanism_class, year(start_date) as start_year, count(distinct nct_id) as trials
+    sql, params = _filtered(f, f"""
+        select mechanism_class, year(start_date) as start_year, {_per_class_count(f)} as trials
         from mech
         where start_date is not null
         group by all

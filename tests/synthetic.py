@@ -42,7 +42,7 @@ def trial(nct_id: str, *, interventions: list[tuple[str, str]], conditions: list
 
 
 def landscape_corpus() -> list[dict[str, Any]]:
-    """Eight trials covering the main classes and traps."""
+    """Nine trials covering the main classes and traps."""
     return [
         trial("NCT90000101", interventions=[("DRUG", "MK-3475"), ("DRUG", "Carboplatin")],
               conditions=["Non-small Cell Lung Cancer"], mesh=["Carcinoma, Non-Small-Cell Lung"], phases=["PHASE3"]),
@@ -56,6 +56,8 @@ def landscape_corpus() -> list[dict[str, Any]]:
         trial("NCT90000106", interventions=[("DRUG", "Azacitidine")], conditions=["Myelodysplastic Syndromes"]),
         trial("NCT90000107", interventions=[("BIOLOGICAL", "FT516"), ("DRUG", "Rituximab")],
               conditions=["Diffuse Large B-Cell Lymphoma"], phases=["PHASE1"]),
+        trial("NCT90000109", interventions=[("DRUG", "Tiragolumab"), ("DRUG", "Atezolizumab")],
+              conditions=["Non-small Cell Lung Cancer"], phases=["PHASE3"]),
         trial("NCT90000108", interventions=[("DRUG", "XYZ-123"), ("DRUG", "Pembrolizumab")],
               conditions=["Advanced Solid Tumors"], phases=["PHASE1", "PHASE2"]),
     ]

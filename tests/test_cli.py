@@ -80,12 +80,12 @@ def test_sql_without_a_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_status_reports_holdings_and_runs(db_env: Path) -> None:
     result = CliRunner().invoke(cli, ["status"])
     assert result.exit_code == 0, result.output
-    assert "trials in scope: 8" in result.output
+    assert "trials in scope: 9" in result.output
     assert "last successful run: 1 (full)" in result.output
     assert "demo data: synthetic records" in result.output
     assert "daemon: not running" in result.output
     data = json.loads(CliRunner().invoke(cli, ["status", "--json"]).output)
-    assert data["trials_in_scope"] == 8 and data["runs"][0]["status"] == "succeeded"
+    assert data["trials_in_scope"] == 9 and data["runs"][0]["status"] == "succeeded"
 
 
 def test_settings_lists_every_variable(monkeypatch: pytest.MonkeyPatch) -> None:

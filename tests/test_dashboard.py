@@ -120,3 +120,28 @@ def test_hostile_text_is_never_markdown(monkeypatch: pytest.MonkeyPatch, loaded_
 def test_long_titles_render(monkeypatch: pytest.MonkeyPatch, loaded_db: Path) -> None:
     at = run_page(monkeypatch, loaded_db, "trial", {"nct": ["NCT90000202"]})
     assert any(t.value == LONG_TITLE.strip() or t.value == LONG_TITLE for t in at.text)
+
+
+@pytest.mark.parametrize("filters", [
+    pytest.param({}, id="default"),
+    pytest.param({"targets": ("PD-1",)}, id="target"),
+    pytest.param({"checkpoint": "hide"}, id="checkpoint-hide"),
+])
+def test_chart_counts_are_distinct_trials(loaded_db: Path, filters: dict[str, Any]) -> None:
+    """Counts per class skip `distinct` with a first-target flag; they must equal distinct counts."""
+    from dashboards import queries
+    from dashboards.filters import Filters
+
+    source = queries.Source.of(loaded_db)
+    assert source is not None
+    f = Filters(**filters)
+    got = {(r["mechanism_class"], r["phase"]): r["trials"] for r in queries.mechanism_phase(source, f).to_dicts()}
+    where, params = f.trial_where("t")
+    mech_where, mech_params = f.mechanism_where("m")
+    with duckdb.connect(str(loaded_db), read_only=True) as con:
+        rows = con.execute(
+            f"select m.mechanism_class, coalesce(t.phase, 'No phase'), count(distinct t.nct_id) from trials t "
+            f"join trial_mechanisms m using (nct_id) where {where} and {mech_where} group by all",
+            params + mech_params).fetchall()
+    assert got == {(c, p): n for c, p, n in rows}
+    assert any(n > 1 for n in got.values()) or filters, "the fixture should have classes with several trials"

@@ -8,6 +8,9 @@ select
     mechanisms.target,
     mechanisms.role,
     mechanisms.is_primary,
+    -- one row per trial and class carries it, so a count per class needs no distinct
+    row_number() over (partition by summary.nct_id, mechanisms.mechanism_class
+                       order by mechanisms.target_order) = 1 as is_first_target_in_class,
 
     ----------  trial columns, as in the public trials view
     summary.in_landscape,

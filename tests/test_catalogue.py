@@ -29,7 +29,10 @@ from tracker.errors import CatalogueError
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_FILE = ROOT / "tests" / "cases" / "classification.toml"
-VOCABULARY_MD = ROOT.parent / "shared" / "reference" / "vocabulary.md"
+# the shared reference when it sits beside the project, else the copy kept for clones elsewhere
+VOCABULARY_MD = next((p for p in (ROOT.parent / "shared" / "reference" / "vocabulary.md",
+                                  ROOT / "tests" / "contract" / "reference" / "vocabulary.md") if p.exists()),
+                     ROOT / "tests" / "contract" / "reference" / "vocabulary.md")
 KEBAB = re.compile(r"^[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*$")
 INTERVENTION_TYPES = {
     "BEHAVIORAL", "BIOLOGICAL", "COMBINATION_PRODUCT", "DEVICE", "DIAGNOSTIC_TEST", "DIETARY_SUPPLEMENT",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,12 +13,18 @@ from typing import Any
 HEARTBEAT_SECONDS = 10.0
 
 
+_write_lock = threading.Lock()
+
+
 def write(path: Path, data: dict[str, Any]) -> None:
     """Replace the heartbeat in one rename, so a reader never sees half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    # the daemon beats from its scheduler threads and its main thread: one writer at a time, own temp file
+    with _write_lock:
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
+                                         delete=False, encoding="utf-8") as handle:
+            handle.write(json.dumps(data, indent=1))
+        os.replace(handle.name, path)
 
 
 def read(path: Path) -> dict[str, Any] | None:

@@ -41,8 +41,8 @@ def env_for(tmp_path: Path, standin: StandIn, **extra: str) -> dict[str, str]:
 def runs(db_path: Path) -> list[dict[str, Any]]:
     try:
         with duckdb.connect(str(db_path), read_only=True) as con:
-            cursor = con.execute("select run_id, status, mode, started_at, finished_at, requests, studies_changed, error "
-                                 "from refresh_runs order by run_id")
+            cursor = con.execute("select run_id, status, mode, started_at, finished_at, requests, studies_changed, "
+                                 "error from refresh_runs order by run_id")
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     except duckdb.Error:

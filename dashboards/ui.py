@@ -59,6 +59,15 @@ def context() -> Context:
     return found if isinstance(found, Context) else build_context()
 
 
+def page_context() -> Context:
+    """The context of a page that needs data; without data the page shows what to run and stops."""
+    ctx = context()
+    if not ctx.has_data or ctx.source is None:
+        first_run(ctx)
+        st.stop()
+    return ctx
+
+
 def _labels(source: Source) -> Labels:
     try:
         ref = queries.reference(source)

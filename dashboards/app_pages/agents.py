@@ -7,10 +7,8 @@ import streamlit as st
 
 from dashboards import charts, queries, ui
 
-ctx = ui.context()
-if not ctx.has_data or ctx.source is None:
-    ui.first_run(ctx)
-    st.stop()
+ctx = ui.page_context()
+assert ctx.source is not None
 labels = ctx.labels
 frame = queries.agents_table(ctx.source, ctx.filters)
 if frame.is_empty():

@@ -6,10 +6,8 @@ import streamlit as st
 
 from dashboards import charts, queries, ui
 
-ctx = ui.context()
-if not ctx.has_data or ctx.source is None:
-    ui.first_run(ctx)
-    st.stop()
+ctx = ui.page_context()
+assert ctx.source is not None
 
 countries = queries.sites_by_country(ctx.source, ctx.filters)
 if countries.is_empty():

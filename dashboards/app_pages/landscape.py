@@ -10,10 +10,8 @@ import streamlit as st
 from dashboards import charts, queries, ui
 from dashboards.theme import MECHANISM_COLORS, PHASE_ORDER
 
-ctx = ui.context()
-if not ctx.has_data or ctx.source is None:
-    ui.first_run(ctx)
-    st.stop()
+ctx = ui.page_context()
+assert ctx.source is not None
 source, filters, labels = ctx.source, ctx.filters, ctx.labels
 mechanism_order = list(MECHANISM_COLORS)
 

@@ -6,10 +6,8 @@ import streamlit as st
 
 from dashboards import charts, queries, ui
 
-ctx = ui.context()
-if not ctx.has_data or ctx.source is None:
-    ui.first_run(ctx)
-    st.stop()
+ctx = ui.page_context()
+assert ctx.source is not None
 
 limit = st.slider("Trials drawn (latest primary completion first)", 20, 500, 120, step=20, key="timeline_limit")
 frame = queries.timeline(ctx.source, ctx.filters, limit)

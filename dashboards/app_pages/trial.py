@@ -8,10 +8,8 @@ import streamlit as st
 
 from dashboards import charts, queries, ui
 
-ctx = ui.context()
-if not ctx.has_data or ctx.source is None:
-    ui.first_run(ctx)
-    st.stop()
+ctx = ui.page_context()
+assert ctx.source is not None
 
 requested = st.query_params.get("nct", "")
 nct_id = st.text_input("NCT id", value=requested, key="trial_nct", placeholder="NCT01234567").strip().upper()

@@ -9,10 +9,8 @@ import streamlit as st
 
 from dashboards import queries, ui
 
-ctx = ui.context()
-if not ctx.has_data or ctx.source is None:
-    ui.first_run(ctx)
-    st.stop()
+ctx = ui.page_context()
+assert ctx.source is not None
 labels = ctx.labels
 frame = queries.trials_table(ctx.source, ctx.filters)
 search = st.text_input("Search titles, agents, sponsors and NCT ids", key="trials_search",

@@ -7,7 +7,7 @@ chose travels as a `?` parameter.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import Any
 
 CHECKPOINT_MODES = {
@@ -73,13 +73,6 @@ class Filters:
             elif value:
                 out[key] = list(value)
         return out
-
-    def with_(self, **changes: Any) -> Filters:
-        return replace(self, **changes)
-
-    @property
-    def is_default(self) -> bool:
-        return self == Filters()
 
     def trial_where(self, alias: str = "t") -> tuple[str, list[Any]]:
         """A WHERE clause over the public `trials` view (aliased) and its parameters."""

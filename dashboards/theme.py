@@ -49,7 +49,3 @@ class Labels:
 
     def status_group(self, code: str | None) -> str:
         return self.status_groups.get(code or "", code or "—")
-
-    def mechanism_colors(self) -> dict[str, str]:
-        """Colours keyed by label, for charts that show labels."""
-        return {self.mechanism(code): color for code, color in MECHANISM_COLORS.items()}

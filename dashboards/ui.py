@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import streamlit as st
 
 from dashboards import queries
@@ -218,10 +217,3 @@ def chart(figure: Any, key: str, *, selectable: bool = False) -> Any:
     if selectable:
         return st.plotly_chart(figure, key=key, config=PLOTLY_CONFIG, on_select="rerun", selection_mode="points")
     return st.plotly_chart(figure, key=key, config=PLOTLY_CONFIG)
-
-
-def labelled(frame: pl.DataFrame, column: str, func: Any, name: str | None = None) -> pl.DataFrame:
-    """Add a label column next to a code column (codes stay for filtering, labels are for people)."""
-    mapping = {code: func(code) for code in frame[column].unique().to_list()}
-    return frame.with_columns(pl.col(column).replace_strict(mapping, return_dtype=pl.String, default=None)
-                              .alias(name or f"{column}_label"))

@@ -47,10 +47,6 @@ def polars_regex(patterns: Iterable[str]) -> str:
     return "(?i)" + "|".join(f"(?:{p})" for p in parts) if parts else "(?!)"
 
 
-def python_regex(patterns: Iterable[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)
-
-
 # ------------------------------------------------------------------------------------ alias tokens
 #
 # Texts and aliases are compared as runs of lowercase ASCII letters and digits. A text becomes

@@ -65,6 +65,9 @@ class Settings:
     memory_limit: str = _setting(
         "TRACKER_DUCKDB_MEMORY", "DuckDB memory limit for refreshes (DuckDB size syntax).", "1GB"
     )
+    sql_timeout: float = _setting(
+        "TRACKER_SQL_TIMEOUT", "Seconds an ad-hoc `tracker sql` statement may run before it is stopped.", 60.0
+    )
     schedule: str = _setting(
         "TRACKER_SCHEDULE", "Daemon schedule: a 5-field cron expression in UTC, or an interval such as `every 6h`.",
         DEFAULT_SCHEDULE,

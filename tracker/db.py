@@ -15,6 +15,8 @@ import pyarrow as pa
 from tracker.errors import DatabaseError, QueryRefused
 
 Connection = duckdb.DuckDBPyConnection
+# every connection attaches its file under this name (see _attach)
+CATALOG = "tracker"
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 SCHEMA_DIRS = ("schema",)
 VIEW_DIRS = ("views",)
@@ -45,12 +47,7 @@ def connect(path: Path | str, *, read_only: bool = False, memory_limit: str | No
         raise DatabaseError(f"no database at {path}: run `tracker refresh` (or `tracker demo` offline) first")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return duckdb.connect(str(path), read_only=read_only, config=config)
-    except duckdb.IOException as exc:
-        raise DatabaseError(f"cannot open {path}: {_first_line(exc)}") from None
-    except duckdb.Error as exc:
-        raise DatabaseError(f"cannot open {path}: {_first_line(exc)}") from None
+    return _attach(path, read_only=read_only, config=config)
 
 
 def connect_readonly_sandbox(path: Path | str) -> Connection:
@@ -58,15 +55,30 @@ def connect_readonly_sandbox(path: Path | str) -> Connection:
     path = Path(path)
     if not path.exists():
         raise DatabaseError(f"no database at {path}: run `tracker refresh` (or `tracker demo` offline) first")
+    con = _attach(path, read_only=True, config={"autoload_known_extensions": False,
+                                                  "autoinstall_known_extensions": False})
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
+    return con
+
+
+def _attach(path: Path, *, read_only: bool, config: dict[str, Any]) -> Connection:
+    """A fresh in-memory DuckDB instance with the file attached as the default catalog `tracker`.
+
+    DuckDB names a file's catalog after its stem, so a file called ref.duckdb (or raw, core, meta)
+    would clash with the schemas of the same name; an alias does not depend on the file name. A new
+    instance per connection also means a reader opens the file now at `path`, never the one an
+    earlier connection in this process still holds after a publish replaced it.
+    """
+    con = duckdb.connect(":memory:", config=config)
+    literal = "'" + str(path).replace("'", "''") + "'"
     try:
-        return duckdb.connect(
-            str(path),
-            read_only=True,
-            config={"enable_external_access": False, "autoload_known_extensions": False,
-                    "autoinstall_known_extensions": False, "lock_configuration": True},
-        )
+        con.execute(f"attach {literal} as {CATALOG}{' (read_only)' if read_only else ''}")
+        con.execute(f"use {CATALOG}")
     except duckdb.Error as exc:
+        con.close()
         raise DatabaseError(f"cannot open {path}: {_first_line(exc)}") from None
+    return con
 
 
 def apply_sql(con: Connection, *dirs: str) -> None:
@@ -150,6 +162,8 @@ class Reader:
     def frame(self, query: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
         cursor = self._con.cursor()
         try:
+            # a cursor is a new connection to the instance: it starts in the in-memory catalog
+            cursor.execute(f"use {CATALOG}")
             return fetch_frame(cursor, query, params)
         except duckdb.Error as exc:
             raise DatabaseError(f"query failed on {self.path}: {_first_line(exc)}") from None
@@ -210,7 +224,7 @@ def run_readonly_query(path: Path | str, query: str) -> pl.DataFrame:
 
 
 def checkpoint(con: Connection) -> None:
-    con.execute("checkpoint")
+    con.execute(f"checkpoint {CATALOG}")
 
 
 def is_duckdb_error(exc: BaseException) -> bool:

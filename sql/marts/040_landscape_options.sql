@@ -16,10 +16,10 @@ trial_values as (
 row_values as (
 
     select
-        list(distinct mechanism_class) as mechanism_classes,
+        list(distinct mechanism_class order by mechanism_class) as mechanism_classes,
         list(distinct target order by target) as targets,
-        list(distinct coalesce(phase, 'No phase')) as phases,
-        list(distinct status_group) as status_groups,
+        list(distinct coalesce(phase, 'No phase') order by coalesce(phase, 'No phase')) as phases,
+        list(distinct status_group order by status_group) as status_groups,
         list(distinct sponsor_class order by sponsor_class) filter (sponsor_class is not null) as sponsor_classes,
         min(year(start_date)) as first_year,
         max(year(start_date)) as last_year

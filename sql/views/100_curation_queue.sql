@@ -11,7 +11,11 @@ unmatched as (
         interventions.name as written,
         interventions.intervention_type,
         interventions.other_names,
-        trials.in_landscape
+        trials.in_landscape,
+        -- the most frequent type of the name (ties: the first in name order), so the view is deterministic
+        count(*) over (partition by lower(trim(interventions.name)), interventions.intervention_type)
+            + 1.0 / (1 + rank() over (partition by lower(trim(interventions.name))
+                                      order by interventions.intervention_type)) as type_count
     from core.interventions
     join core.intervention_matches using (nct_id, intervention_idx)
     join main.trials using (nct_id)
@@ -23,13 +27,13 @@ final as (
 
     select
         intervention_name,
-        any_value(written) as example_spelling,
-        mode(intervention_type) as intervention_type,
+        min(written) as example_spelling,
+        arg_max(intervention_type, type_count) as intervention_type,
         count(distinct nct_id) as n_trials,
         count(distinct nct_id) filter (not in_landscape) as n_trials_outside_landscape,
         count(distinct nct_id) filter (in_landscape) as n_trials_in_landscape,
         list(distinct nct_id order by nct_id)[1:20] as example_nct_ids,
-        list_distinct(flatten(list(other_names)))[1:10] as other_names
+        list_sort(list_distinct(flatten(list(other_names))))[1:10] as other_names
     from unmatched
     group by intervention_name
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -35,8 +36,18 @@ def run_refresh(settings: Settings, *, full: bool = False, trigger: str = "cli",
 
 def classify(settings: Settings) -> landscape.ClassifyResult:
     """Re-classify every stored trial with the current catalogue, without fetching; publish the result."""
+    from tracker.changes.rules import load_rules
+    from tracker.changes.stage import relabel
+
     domain = landscape.Domain.load(settings.catalogue_file)
-    return refresh.run_locked(settings, lambda con: landscape.reclassify(con, domain, None))
+    rules = load_rules(settings.severity_file)
+
+    def work(con: db.Connection) -> landscape.ClassifyResult:
+        result = landscape.reclassify(con, domain, None)
+        relabel(con, domain, rules, run_id=None, now=datetime.now(UTC), record=True)
+        return result
+
+    return refresh.run_locked(settings, work)
 
 
 def curation_queue(settings: Settings, *, limit: int = 50) -> pl.DataFrame:

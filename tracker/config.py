@@ -62,6 +62,10 @@ class Settings:
     catalogue_file: Path | None = _setting(
         "TRACKER_CATALOGUE", "Agent catalogue TOML; defaults to the bundled tracker/catalogue/agents.toml.", None
     )
+    severity_file: Path | None = _setting(
+        "TRACKER_SEVERITY_RULES",
+        "Severity rules TOML for detected changes; defaults to the bundled tracker/changes/severity.toml.", None
+    )
     memory_limit: str = _setting(
         "TRACKER_DUCKDB_MEMORY", "DuckDB memory limit for refreshes (DuckDB size syntax).", "1GB"
     )

@@ -166,13 +166,21 @@ def write_reference(con: db.Connection, domain: Domain) -> None:
 
 
 def post_load_hook(settings: Settings) -> PostLoadHook:
-    """The refresh's classification step: changed trials only, unless the catalogue changed since last time."""
+    """The refresh's classification and change-detection steps: changed trials only, unless the
+    catalogue changed since last time."""
+    from tracker.changes.rules import load_rules
+    from tracker.changes.stage import run_stage
+
     domain = Domain.load(settings.catalogue_file)
+    rules = load_rules(settings.severity_file)
 
     def hook(con: db.Connection, changed: frozenset[str] | None, run_id: int) -> None:
         previous = store.get_state(con, "catalogue_hash")
         ids = changed if previous == domain.hash else None
         result = reclassify(con, domain, ids, run_id=run_id)
         log.info("classified %d trials, labels changed for %d", result.trials_classified, result.trials_changed)
+        staged = run_stage(con, domain, rules, run_id=run_id, now=datetime.now(UTC),
+                           overlap_days=settings.overlap_days)
+        log.info("%d version(s) snapshotted, %d change(s) detected", staged.snapshots, staged.changes)
 
     return hook

@@ -42,6 +42,11 @@ def prepare(con: db.Connection) -> None:
     db.apply_sql(con, *db.SCHEMA_DIRS)
     # the view macros are needed by the marts, and the marts by the views reading them
     db.run_file(con, db.sql_file("views", "000_macros.sql"))
+    db.run_file(con, db.sql_file("views", "005_as_of.sql"))
+    # a database from before snapshots: the marts read the current versions' snapshots
+    from tracker import versions
+
+    versions.snapshot_current(con, versions.missing_current(con))
     if db.scalar(con, "select count(*) from duckdb_tables() where schema_name = 'core' "
                       "and table_name in ('trial_summary', 'landscape_rows', 'agent_summary', "
                       "'landscape_options')") < 4:
@@ -132,7 +137,8 @@ def normalize_changed(con: db.Connection) -> None:
 def core_tables(con: db.Connection) -> list[str]:
     # the normalized and label tables: every core table keyed by trial (marts are rebuilt, not patched)
     rows = con.execute(
-        "select table_name from information_schema.columns where table_schema = 'core' and column_name = 'nct_id' "
+        "select table_name from information_schema.columns where table_catalog = current_database() "
+        "and table_schema = 'core' and column_name = 'nct_id' "
         "and table_name not in ('trial_summary', 'landscape_rows') order by table_name"
     ).fetchall()
     return [r[0] for r in rows]

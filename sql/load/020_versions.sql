@@ -5,7 +5,8 @@ from page
 left join raw.studies as current using (nct_id)
 where current.nct_id is null or current.content_hash <> page.content_hash;
 
-insert into raw.study_versions
+insert into raw.study_versions (version_id, nct_id, content_hash, last_update_post_date, last_update_post_date_type,
+                                version_holder, fetched_at, run_id, payload)
 select
     changed.version_id, changed.nct_id, changed.content_hash, changed.last_update_post_date,
     changed.last_update_post_date_type, changed.version_holder, $now, $run_id, incoming.payload

@@ -39,6 +39,9 @@ select
                 "collaborators": [{"name": "VARCHAR", "class": "VARCHAR"}]
             },
             "descriptionModule": {"briefSummary": "VARCHAR"},
+            "outcomesModule": {
+                "primaryOutcomes": [{"measure": "VARCHAR", "description": "VARCHAR", "timeFrame": "VARCHAR"}]
+            },
             "conditionsModule": {"conditions": ["VARCHAR"], "keywords": ["VARCHAR"]},
             "designModule": {
                 "studyType": "VARCHAR",

@@ -163,3 +163,12 @@ create table if not exists core.officials (
     affiliation varchar,
     role varchar
 );
+
+-- one row per study × primary outcome measure as registered
+create table if not exists core.primary_outcomes (
+    nct_id varchar not null,
+    outcome_idx integer not null,
+    measure varchar,
+    description varchar,
+    time_frame varchar
+);

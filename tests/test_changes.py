@@ -1,0 +1,188 @@
+"""Change intelligence end to end: a registry that moves day by day, one incremental refresh per day.
+
+Over real loopback HTTP to the CT.gov stand-in, the tracker must list every change the registry made
+to the trials in scope and nothing else, add nothing on a quiet day, rate each change by the rules,
+and rebuild any past day's landscape exactly as a separate full refresh on that day saw it.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from tracker import api
+from tracker.config import Settings
+from tracker.testing.corpus import synthetic_studies
+from tracker.testing.registry import Registry
+from tracker.testing.standin import StandIn
+
+TRACKING = {"is_in_scope", "first_seen_at", "last_changed_at", "version_count"}
+
+
+def read(path: Path, query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(":memory:")
+    con.execute(f"attach '{path}' as t (read_only); use t")
+    try:
+        return con.execute(query, params or []).fetchall()
+    finally:
+        con.close()
+
+
+class World:
+    """A stand-in registry, the tracker's settings, and the day-by-day log of what the registry did."""
+
+    def __init__(self, tmp_path: Path, studies: list[dict[str, Any]]) -> None:
+        self.registry = Registry(studies)
+        self.standin = StandIn(self.registry).start()
+        self.settings = Settings(db_path=tmp_path / "tracker" / "tracker.duckdb", ctgov_url=self.standin.url,
+                                 max_rpm=0, backoff=0.01, retries=4, timeout=15.0)
+        self.tmp_path = tmp_path
+        self.made: set[tuple[str, str]] = set()  # (nct_id, field) the registry changed
+        self.days: dict[dt.date, list[dict[str, Any]]] = {}
+
+    def refresh(self, *, full: bool = False) -> None:
+        result = api.run_refresh(self.settings, full=full)
+        assert result.status in ("succeeded", "skipped"), result.error
+        self.days[self.registry.today] = [copy.deepcopy(r.study) for r in self.registry.snapshot()]
+
+    def next_day(self) -> None:
+        self.registry.advance(1)
+
+    def change(self, nct_id: str, fields: set[str], edit: Any) -> None:
+        self.registry.update(nct_id, edit)
+        self.made |= {(nct_id, f) for f in fields}
+
+    def in_scope(self) -> list[str]:
+        return [r[0] for r in read(self.settings.db_path, "select nct_id from trials where is_in_scope order by 1")]
+
+    def changes(self, *fields: str) -> set[tuple[str, str]]:
+        rows = read(self.settings.db_path, "select nct_id, field from trial_changes where list_contains(?, field)",
+                    [list(fields)])
+        return {(r[0], r[1]) for r in rows}
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    w = World(tmp_path, synthetic_studies(400, seed=5))
+    try:
+        yield w
+    finally:
+        w.standin.stop()
+
+
+def status(value: str, why: str | None = None) -> Any:
+    def edit(study: dict[str, Any]) -> None:
+        module = study["protocolSection"]["statusModule"]
+        module["overallStatus"] = value
+        if why:
+            module["whyStopped"] = why
+    return edit
+
+
+def completion(days: int) -> Any:
+    def edit(study: dict[str, Any]) -> None:
+        struct = study["protocolSection"]["statusModule"].setdefault("primaryCompletionDateStruct", {})
+        old = dt.date.fromisoformat((struct.get("date") or "2027-01-01")[:7] + "-01")
+        struct["date"] = (old + dt.timedelta(days=days)).isoformat()
+        struct["type"] = "ESTIMATED"
+    return edit
+
+
+def enrollment(factor: float) -> Any:
+    def edit(study: dict[str, Any]) -> None:
+        info = study["protocolSection"]["designModule"].setdefault("enrollmentInfo", {"type": "ESTIMATED"})
+        info["count"] = int((info.get("count") or 20) * factor) + 1
+    return edit
+
+
+def phase(phases: list[str]) -> Any:
+    def edit(study: dict[str, Any]) -> None:
+        study["protocolSection"]["designModule"]["phases"] = phases
+    return edit
+
+
+def new_trial(template: dict[str, Any], nct_id: str) -> dict[str, Any]:
+    study = copy.deepcopy(template)
+    study["protocolSection"]["identificationModule"]["nctId"] = nct_id
+    study["protocolSection"]["identificationModule"].pop("nctIdAliases", None)
+    return study
+
+
+def test_every_registry_change_is_listed_and_nothing_else(world: World) -> None:
+    world.refresh(full=True)
+    assert world.changes("overall_status", "new_trial", "phase", "enrollment", "primary_completion_date") == set()
+    ids = world.in_scope()
+    assert len(ids) > 50
+
+    world.next_day()
+    world.change(ids[0], {"overall_status", "why_stopped"}, status("TERMINATED", "Sponsor decision"))
+    world.change(ids[1], {"primary_completion_date"}, completion(200))
+    world.change(ids[2], {"enrollment"}, enrollment(1.5))
+    world.change(ids[3], {"phase"}, phase(["PHASE3"]))
+    world.registry.add(new_trial(world.registry.get(ids[4]) or {}, "NCT99990001"))
+    world.made.add(("NCT99990001", "new_trial"))
+    world.refresh()
+
+    world.next_day()
+    before = read(world.settings.db_path, "select count(*) from trial_changes")[0][0]
+    world.refresh()
+    assert read(world.settings.db_path, "select count(*) from trial_changes")[0][0] == before, "a quiet day added rows"
+
+    world.next_day()
+    world.change(ids[5], {"overall_status"}, status("ACTIVE_NOT_RECRUITING"))
+    world.change(ids[1], {"primary_completion_date"}, completion(40))
+    world.change(ids[6], set(), lambda s: s["protocolSection"]["descriptionModule"].update(briefSummary="edited"))
+    world.refresh()
+
+    fields = ("overall_status", "why_stopped", "phase", "enrollment", "primary_completion_date", "new_trial")
+    assert world.changes(*fields) == world.made
+
+
+def test_severity_follows_the_rules(world: World) -> None:
+    world.refresh(full=True)
+    ids = world.in_scope()
+    world.next_day()
+    world.change(ids[0], {"overall_status"}, status("TERMINATED", "Funding"))
+    world.change(ids[1], {"primary_completion_date"}, completion(120))
+    world.change(ids[2], {"enrollment"}, enrollment(1.05))
+    world.refresh()
+    rows = {(r[0], r[1]): r[2:] for r in read(world.settings.db_path,
+            "select nct_id, field, severity, reason, shift_days, pct_change from trial_changes")}
+    assert rows[(ids[0], "overall_status")][0] == "critical"
+    assert "TERMINATED" in rows[(ids[0], "overall_status")][1]
+    assert rows[(ids[0], "why_stopped")][0] == "critical"
+    assert rows[(ids[1], "primary_completion_date")][0] == "major"
+    assert rows[(ids[1], "primary_completion_date")][2] >= 90
+    enrolment = rows[(ids[2], "enrollment")]
+    assert enrolment[3] is not None and abs(enrolment[3]) < 20
+
+
+def test_a_past_day_equals_a_full_refresh_taken_that_day(world: World, tmp_path: Path) -> None:
+    world.refresh(full=True)
+    ids = world.in_scope()
+    for day in range(3):
+        world.next_day()
+        world.change(ids[day], {"overall_status"}, status("COMPLETED"))
+        world.change(ids[10 + day], {"phase"}, phase(["PHASE2", "PHASE3"]))
+        world.refresh()
+    target = sorted(world.days)[1]
+    with StandIn(Registry(world.days[target], today=target)) as other:
+        settings = replace(world.settings, db_path=tmp_path / "other" / "tracker.duckdb", ctgov_url=other.url)
+        assert api.run_refresh(settings, full=True).status == "succeeded"
+    columns = [r[0] for r in read(settings.db_path, "describe trials") if r[0] not in TRACKING]
+    listed = ", ".join(columns)
+    as_of = read(world.settings.db_path, f"select {listed} from trials_as_of(?) where is_in_scope order by nct_id",
+                 [target])
+    fresh = read(settings.db_path, f"select {listed} from trials order by nct_id")
+    assert as_of == fresh
+    landscape_as_of = read(world.settings.db_path, "select * from landscape_as_of(?) order by all", [target])
+    assert landscape_as_of == read(settings.db_path, "select * from landscape order by all")
+    assert read(world.settings.db_path, "select * from landscape_as_of(null) order by all") == \
+        read(world.settings.db_path, "select * from landscape order by all")

@@ -1,0 +1,148 @@
+"""Snapshots: every stored version of a trial as the landscape sees it (versions.trial_snapshots).
+
+A refresh snapshots the current version of each trial it stored, from the normalized rows and labels
+it has just written (sql/versions/010_snapshots.sql). A version that is not current - one backfilled
+from CT.gov's history, or an old version to relabel after a catalogue edit - is normalized and
+classified in a scratch in-memory database with the same SQL and the same classifier, so every
+snapshot, old or new, is computed the same way and a past landscape equals what a refresh on that
+day would have shown.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import polars as pl
+
+from tracker import db
+from tracker.landscape import Domain, reclassify
+
+SCRATCH = "scratch"
+SCRATCH_BATCH = 2000  # versions normalized at once in the scratch database
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+
+
+def snapshot_current(con: db.Connection, nct_ids: pl.DataFrame, source: str = "refresh") -> int:
+    """Write (or rewrite) the snapshot of the current version of each trial in `nct_ids`."""
+    if nct_ids.is_empty():
+        return 0
+    scope = nct_ids.select("nct_id").unique().with_columns(source=pl.lit(source))
+    db.register(con, "snapshot_scope_frame", scope)
+    try:
+        con.execute("create or replace temp table snapshot_scope as select * from snapshot_scope_frame")
+    finally:
+        db.unregister(con, "snapshot_scope_frame")
+    db.run_file(con, db.sql_file("versions", "010_snapshots.sql"))
+    _store_new_snapshots(con)
+    return int(db.scalar(con, "select count(*) from new_snapshots"))
+
+
+def _store_new_snapshots(con: db.Connection) -> None:
+    con.execute("delete from versions.trial_snapshots where version_id in (select version_id from new_snapshots)")
+    con.execute("insert into versions.trial_snapshots by name select * from new_snapshots")
+
+
+def missing_current(con: db.Connection) -> pl.DataFrame:
+    """Trials whose current version has no snapshot (a database from before snapshots existed)."""
+    return db.fetch_frame(con, """
+        select nct_id from raw.studies as studies
+        where not exists (select 1 from versions.trial_snapshots s where s.version_id = studies.version_id)
+    """)
+
+
+def missing_past(con: db.Connection) -> pl.DataFrame:
+    """Stored versions that are not current and have no snapshot."""
+    return db.fetch_frame(con, """
+        select v.version_id, v.nct_id, coalesce(v.source, 'refresh') as source
+        from raw.study_versions as v
+        join raw.studies as s using (nct_id)
+        where v.version_id <> s.version_id
+          and not exists (select 1 from versions.trial_snapshots t where t.version_id = v.version_id)
+    """)
+
+
+def snapshot_past(con: db.Connection, domain: Domain, versions: pl.DataFrame) -> int:
+    """Snapshot versions that are not current (version_id, nct_id, source) in a scratch database."""
+    written = 0
+    for start in range(0, versions.height, SCRATCH_BATCH):
+        batch = versions.slice(start, SCRATCH_BATCH)
+        payloads = _payloads(con, batch)
+        with _scratch(con):
+            _normalize_and_classify(con, domain, payloads)
+            db.run_file(con, db.sql_file("versions", "010_snapshots.sql"))
+        con.execute("""
+            create or replace temp table new_snapshots as
+            select * replace (ids.nct_id as nct_id, ids.source as source)
+            from new_snapshots join scratch_ids as ids using (version_id)
+        """)
+        _store_new_snapshots(con)
+        written += batch.height
+    return written
+
+
+def _payloads(con: db.Connection, batch: pl.DataFrame) -> pl.DataFrame:
+    """The batch's stored JSON, with a surrogate id per version so versions of one trial stay apart."""
+    db.register(con, "scratch_ids_frame", batch.select("version_id", "nct_id", "source"))
+    try:
+        con.execute("create or replace temp table scratch_ids as select * from scratch_ids_frame")
+    finally:
+        db.unregister(con, "scratch_ids_frame")
+    frame = db.fetch_frame(con, """
+        select ids.version_id, 'V' || ids.version_id as nct_id, ids.source, v.payload
+        from scratch_ids as ids join raw.study_versions as v using (version_id)
+        order by ids.version_id
+    """)
+    history = frame["source"] == "history"
+    texts = [plain_payload(p) if h else p for p, h in zip(frame["payload"], history, strict=True)]
+    return frame.with_columns(payload=pl.Series(texts, dtype=pl.String), row_no=pl.int_range(frame.height))
+
+
+def _normalize_and_classify(con: db.Connection, domain: Domain, payloads: pl.DataFrame) -> None:
+    """The normalize SQL and the classifier of a refresh, run on the scratch database's core tables."""
+    db.register(con, "incoming_page", payloads.select("row_no", "nct_id", "payload"))
+    db.register(con, "scratch_rows", payloads.select("row_no", "nct_id", "version_id"))
+    try:
+        con.execute("create or replace temp table page_changed as select * from scratch_rows")
+        db.apply_sql(con, "normalize")
+    finally:
+        db.unregister(con, "incoming_page")
+        db.unregister(con, "scratch_rows")
+    reclassify(con, domain, None)
+    con.execute("create or replace temp table snapshot_scope as "
+                "select nct_id, 'scratch' as source from core.trials")
+
+
+@contextmanager
+def _scratch(con: db.Connection) -> Iterator[None]:
+    """An empty in-memory tracker database as the current catalog, for versions that are not current."""
+    con.execute(f"attach ':memory:' as {SCRATCH}")
+    con.execute(f"use {SCRATCH}")
+    try:
+        db.apply_sql(con, *db.SCHEMA_DIRS)
+        db.run_file(con, db.sql_file("views", "000_macros.sql"))
+        yield
+    finally:
+        con.execute(f"use {db.CATALOG}")
+        con.execute(f"detach {SCRATCH}")
+
+
+def plain_payload(payload: str) -> str:
+    """A history version's JSON with its HTML text turned into plain text, as the API would send it."""
+    return json.dumps(_plain(json.loads(payload)), ensure_ascii=False)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        # CT.gov's history escapes some text twice (&amp;#x2F;)
+        text = html.unescape(html.unescape(_TAG.sub(" ", value)))
+        return " ".join(text.split())
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value

@@ -186,3 +186,68 @@ def test_a_past_day_equals_a_full_refresh_taken_that_day(world: World, tmp_path:
     assert landscape_as_of == read(settings.db_path, "select * from landscape order by all")
     assert read(world.settings.db_path, "select * from landscape_as_of(null) order by all") == \
         read(world.settings.db_path, "select * from landscape order by all")
+
+
+def without_agent(source: Path, target: Path, name: str) -> None:
+    """A copy of the catalogue without one [[agent]] table."""
+    text = source.read_text(encoding="utf-8")
+    blocks = text.split("[[agent]]")
+    kept = [b for b in blocks[1:] if f'name = "{name}"' not in b]
+    assert len(kept) == len(blocks) - 2, name
+    target.write_text("[[agent]]".join([blocks[0], *kept]), encoding="utf-8")
+
+
+def test_a_catalogue_edit_is_reported_as_such(world: World, tmp_path: Path) -> None:
+    world.refresh(full=True)
+    agent = read(world.settings.db_path, """
+        select agent from trial_agents join trials using (nct_id)
+        where is_in_scope and role = 'tracked' and is_named group by agent order by count(*) desc limit 1""")[0][0]
+    holders = {r[0] for r in read(world.settings.db_path, "select nct_id from trial_agents where agent = ?", [agent])}
+    catalogue = tmp_path / "agents.toml"
+    without_agent(Path(api.__file__).parent / "catalogue" / "agents.toml", catalogue, agent)
+    world.settings = replace(world.settings, catalogue_file=catalogue)
+    api.classify(world.settings)
+    rows = read(world.settings.db_path, "select nct_id, field, old_value, source from trial_changes")
+    assert rows, "the catalogue edit recorded nothing"
+    assert {r[3] for r in rows} == {"catalogue"}
+    assert {r[0] for r in rows if r[1] == "agent_removed" and r[2] == agent} == holders
+    # a refresh after the edit reports no registry change for what the catalogue moved
+    world.next_day()
+    world.refresh()
+    assert {r[0] for r in read(world.settings.db_path, "select source from trial_changes")} == {"catalogue"}
+
+
+def test_history_backfill_gives_the_changes_a_daily_refresh_saw(world: World, tmp_path: Path) -> None:
+    world.refresh(full=True)
+    template = world.registry.get(world.in_scope()[0]) or {}
+    world.next_day()
+    world.registry.add(new_trial(template, "NCT99990002"))
+    world.refresh()
+    edits = [status("ACTIVE_NOT_RECRUITING"), completion(150), enrollment(2.0), phase(["PHASE3"]),
+             lambda s: s["protocolSection"]["identificationModule"].update(briefTitle="A renamed trial / v2")]
+    for edit in edits:
+        world.next_day()
+        world.registry.update("NCT99990002", edit)
+        world.refresh()
+    columns = "field, old_value, new_value, posted_date, shift_days, pct_change, severity, reason"
+    daily = read(world.settings.db_path, f"select {columns} from trial_changes where nct_id = 'NCT99990002' "
+                                         "order by all")
+    assert len(daily) >= len(edits) + 1
+
+    # a second tracker that starts today and reads the trial's history instead
+    late = replace(world.settings, db_path=tmp_path / "late" / "tracker.duckdb",
+                   ctgov_history_url=world.standin.history_url)
+    assert api.run_refresh(late, full=True).status == "succeeded"
+    from tracker.history import run_backfill
+
+    result = run_backfill(late, ["NCT99990002"])
+    assert result.versions_stored == len(edits), result
+    backfilled = read(late.db_path, f"select {columns} from trial_changes where nct_id = 'NCT99990002' order by all")
+    assert backfilled == daily
+    assert {r[0] for r in read(late.db_path, "select source from trial_changes")} == {"history"}
+    stored = read(late.db_path, "select count(*) from trial_versions where nct_id = 'NCT99990002'")[0][0]
+    assert stored == len(edits) + 1
+    # read twice, nothing new
+    again = run_backfill(late, ["NCT99990002"], redo=True)
+    assert again.versions_stored == 0
+    assert read(late.db_path, "select count(*) from trial_changes")[0][0] == len(backfilled)

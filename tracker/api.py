@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ import polars as pl
 
 from tracker import db, heartbeat, landscape, refresh, store
 from tracker.config import Settings
+from tracker.errors import ConfigError
 from tracker.refresh import RefreshResult, Reporter
 from tracker.scope import ScopeQuery, build_scope
 
@@ -102,3 +104,65 @@ def status(settings: Settings, *, runs: int = 10) -> dict[str, Any]:
         "daemon": beat,
         "daemon_alive": heartbeat.is_alive(beat),
     }
+
+
+SEVERITY_ORDER = ("minor", "major", "critical")
+
+
+def changes(settings: Settings, *, since: date, severity: str = "minor", mechanism: str | None = None,
+            target: str | None = None, limit: int | None = None) -> pl.DataFrame:
+    """Detected changes posted on or after `since`, at or above a severity, newest first."""
+    if severity not in SEVERITY_ORDER:
+        raise ConfigError("--severity", f"must be one of {', '.join(SEVERITY_ORDER)}, got {severity!r}")
+    levels = list(SEVERITY_ORDER[SEVERITY_ORDER.index(severity):])
+    where = ["posted_date >= ?", "list_contains(?, severity)"]
+    params: list[Any] = [since, levels]
+    if mechanism:
+        where.append("mechanism_class = ?")
+        params.append(mechanism)
+    if target:
+        where.append("target = ?")
+        params.append(target)
+    sql = (
+        "select posted_date, nct_id, severity, field, old_value, new_value, shift_days, pct_change, reason, "
+        "mechanism_class, target, phase, is_nk_specific, source, brief_title, url, run_id, detected_at, "
+        "version_before, version_after from trial_changes where " + " and ".join(where) +
+        " order by posted_date desc, case severity when 'critical' then 0 when 'major' then 1 else 2 end, "
+        "nct_id, field"
+    )
+    if limit is not None:
+        sql += f" limit {int(limit)}"
+    return db.read_frame(settings.db_path, sql, params)
+
+
+def diff(settings: Settings, date_from: date, date_to: date) -> pl.DataFrame:
+    """Trials that entered, left, or changed status group or phase in the landscape between two dates."""
+    return db.read_frame(
+        settings.db_path,
+        "select * from landscape_diff(?, ?) order by mechanism_class nulls last, change, nct_id",
+        [date_from, date_to],
+    )
+
+
+_SPAN = re.compile(r"^\s*(\d{1,5})\s*([dw])\s*$")
+
+
+def since_date(text: str, today: date | None = None) -> date:
+    """`7d`, `2w` (days or weeks before today) or an ISO date; anything else is a ConfigError."""
+    today = today or datetime.now(UTC).date()
+    match = _SPAN.match(text)
+    if match:
+        days = int(match.group(1)) * (7 if match.group(2) == "w" else 1)
+        return today - timedelta(days=days)
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError("--since", f"expected a span such as 7d or 2w, or a date YYYY-MM-DD; got {text!r}") from None
+
+
+def nct_id(text: str) -> str:
+    """An NCT id as CT.gov writes it (NCT + 8 digits), or a ConfigError naming the text."""
+    value = text.strip().upper()
+    if not re.fullmatch(r"NCT\d{8}", value):
+        raise ConfigError("NCT id", f"{text!r} is not an NCT id (NCT followed by 8 digits)")
+    return value

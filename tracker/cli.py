@@ -148,6 +148,110 @@ def sql(query: str, fmt: str, limit: int) -> None:
 
 
 @cli.command()
+@click.option("--since", default="7d", show_default=True,
+              help="Changes CT.gov posted since: a span (7d, 2w) or a date (YYYY-MM-DD).")
+@click.option("--severity", type=click.Choice(["minor", "major", "critical"]), default="minor", show_default=True,
+              help="Lowest severity shown.")
+@click.option("--mechanism", help="Only trials whose primary mechanism_class is this code (e.g. car_nk).")
+@click.option("--target", help="Only trials whose primary target is this code (e.g. NKG2A).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(min=1),
+              help="Rows shown in table format (csv/json give all).")
+@handle_errors
+def changes(since: str, severity: str, mechanism: str | None, target: str | None, fmt: str, limit: int) -> None:
+    """What moved in the landscape: field changes of tracked trials, rated critical, major or minor.
+
+    Severity and reason come from the rules in tracker/changes/severity.toml (or TRACKER_SEVERITY_RULES).
+
+    Example:
+
+        tracker changes --since 7d --severity major
+        tracker changes --since 2026-10-01 --mechanism nk_checkpoint --format csv
+    """
+    settings = load_settings()
+    frame = api.changes(settings, since=api.since_date(since), severity=severity, mechanism=mechanism,
+                        target=target)
+    if fmt == "table":
+        frame = frame.select("posted_date", "nct_id", "severity", "field", "old_value", "new_value", "reason",
+                             "mechanism_class", "target", "source")
+    _emit(frame, fmt, limit, empty=f"no changes at or above {severity} since {api.since_date(since)}")
+
+
+@cli.command()
+@click.argument("date_from")
+@click.argument("date_to")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@handle_errors
+def diff(date_from: str, date_to: str, fmt: str) -> None:
+    """Compare the landscape on two dates: trials that entered, left, or changed status group or phase.
+
+    Each date's landscape is rebuilt from the versions held (the version current on a date is the
+    newest one CT.gov had posted by then).
+
+    Example:
+
+        tracker diff 2026-01-01 2026-11-30
+    """
+    settings = load_settings()
+    frame = api.diff(settings, api.since_date(date_from), api.since_date(date_to))
+    if fmt == "table" and frame.height:
+        from tracker.progress import print_table
+
+        counts = frame.pivot(on="change", index="mechanism_class", values="nct_id", aggregate_function="len")
+        print_table(counts.fill_null(0).sort("mechanism_class", nulls_last=True).to_dicts(), counts.columns,
+                    title=f"landscape {date_from} -> {date_to}: trials by mechanism and change")
+        frame = frame.select("nct_id", "change", "mechanism_class", "target", "value_before", "value_after",
+                             "brief_title")
+    _emit(frame, fmt, 1000, empty=f"the landscape did not move between {date_from} and {date_to}")
+
+
+def _emit(frame: Any, fmt: str, limit: int, *, empty: str) -> None:
+    if fmt == "csv":
+        click.echo(frame.write_csv(), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps(frame.to_dicts(), default=_json_default, indent=1))
+    elif frame.height == 0:
+        click.echo(empty)
+    else:
+        from tracker.progress import print_table
+
+        print_table(frame.head(limit).to_dicts(), frame.columns)
+        if frame.height > limit:
+            click.echo(f"({frame.height} rows; {limit} shown — use --format csv for all)")
+
+
+@cli.command()
+@click.argument("nct_ids", nargs=-1)
+@click.option("--landscape", "landscape_limit", type=click.IntRange(min=1), default=None,
+              help="Backfill the next N landscape trials whose history was never read (NK-specific first).")
+@click.option("--redo", is_flag=True, help="Read the history again even of trials done before.")
+@handle_errors
+def history(nct_ids: tuple[str, ...], landscape_limit: int | None, redo: bool) -> None:
+    """Backfill past versions of trials from CT.gov's own record history.
+
+    Versions older than the oldest one a refresh fetched are stored (source = history) and compared
+    as a refresh would have, so changes, slips and time travel reach back before the first refresh.
+    Throttled like refreshes (TRACKER_MAX_RPM); a trial whose history cannot be read is skipped with
+    its reason; a run killed half-way keeps the trials it finished.
+
+    Example:
+
+        tracker history NCT03841110 NCT04551885
+        tracker history --landscape 50
+    """
+    from tracker import history as backfill
+
+    if not nct_ids and landscape_limit is None:
+        raise click.UsageError("name NCT ids, or ask for --landscape N")
+    settings = load_settings()
+    ids = [api.nct_id(x) for x in nct_ids]
+    result = backfill.run_backfill(settings, ids, landscape_limit=landscape_limit or 0, redo=redo)
+    click.echo(result.summary())
+    for nct_id, why in list(result.skipped.items())[:20]:
+        click.echo(f"  skipped {nct_id}: {why}")
+
+
+@cli.command()
 @handle_errors
 def classify() -> None:
     """Re-classify every stored trial with the current catalogue (no fetching) and publish.

@@ -13,6 +13,7 @@ from typing import Any
 from tracker.errors import ConfigError
 
 DEFAULT_CTGOV_URL = "https://clinicaltrials.gov/api/v2"
+DEFAULT_HISTORY_URL = "https://clinicaltrials.gov/api/int"
 # CT.gov posts weekdays by ~14:00 UTC; half an hour later the day's data is safely there
 DEFAULT_SCHEDULE = "30 14 * * mon-fri"
 INTERVAL = re.compile(r"every\s+(\d+(?:\.\d+)?)\s*([smh])")
@@ -35,6 +36,11 @@ class Settings:
     ctgov_url: str = _setting(
         "TRACKER_CTGOV_URL", "CT.gov API v2 base URL (a mirror or the offline stand-in also work).",
         DEFAULT_CTGOV_URL,
+    )
+    ctgov_history_url: str = _setting(
+        "TRACKER_CTGOV_HISTORY_URL",
+        "Base URL of CT.gov's per-study version history (the website's own endpoints, used by `tracker history`).",
+        DEFAULT_HISTORY_URL,
     )
     max_rpm: float = _setting(
         "TRACKER_MAX_RPM", "Client-side throttle in requests per minute; 0 turns it off.", 50.0
@@ -72,6 +78,21 @@ class Settings:
     sql_timeout: float = _setting(
         "TRACKER_SQL_TIMEOUT", "Seconds an ad-hoc `tracker sql` statement may run before it is stopped.", 60.0
     )
+    history_per_run: int = _setting(
+        "TRACKER_HISTORY_PER_RUN",
+        "The daemon backfills CT.gov's record history of this many landscape trials after each refresh; 0 turns it off.",
+        0,
+    )
+    feed_severity: str = _setting(
+        "TRACKER_FEED_SEVERITY", "Lowest severity of the changes written to the Atom feed and sent to the hook.",
+        "major",
+    )
+    changes_hook: str | None = _setting(
+        "TRACKER_CHANGES_HOOK",
+        "Shell command run after each refresh with its new changes (at or above TRACKER_FEED_SEVERITY) as JSON "
+        "on stdin; a failing hook is logged, never fails the refresh.",
+        None,
+    )
     schedule: str = _setting(
         "TRACKER_SCHEDULE", "Daemon schedule: a 5-field cron expression in UTC, or an interval such as `every 6h`.",
         DEFAULT_SCHEDULE,
@@ -94,6 +115,11 @@ class Settings:
         return self.db_path.with_name(self.db_path.stem + ".work" + self.db_path.suffix)
 
     @property
+    def feed_path(self) -> Path:
+        """The Atom feed of changes, written beside the database after every successful refresh."""
+        return self.db_path.with_name(self.db_path.stem + ".changes.atom")
+
+    @property
     def lock_path(self) -> Path:
         return self.db_path.with_name(self.db_path.stem + ".lock")
 
@@ -109,7 +135,7 @@ class Settings:
         for f in dataclasses.fields(cls):
             env = f.metadata["env"]
             if env in environ and environ[env] != "":
-                values[f.name] = _parse(env, environ[env], f.default)
+                values[f.name] = _parse(env, environ[env], f.default, str(f.type))
         values.update(overrides)
         settings = cls(**values)
         settings.validate()
@@ -135,6 +161,13 @@ class Settings:
             raise ConfigError("TRACKER_PORT", f"must be a TCP port (1-65535), got {self.port}")
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError("TRACKER_LOG_LEVEL", f"must be DEBUG, INFO, WARNING or ERROR, got {self.log_level!r}")
+        if self.feed_severity not in {"critical", "major", "minor"}:
+            raise ConfigError("TRACKER_FEED_SEVERITY", f"must be critical, major or minor, got {self.feed_severity!r}")
+        if not 0 <= self.history_per_run <= 10_000:
+            raise ConfigError("TRACKER_HISTORY_PER_RUN", f"must be between 0 and 10000, got {self.history_per_run}")
+        if not self.ctgov_history_url.startswith(("http://", "https://")):
+            raise ConfigError("TRACKER_CTGOV_HISTORY_URL",
+                              f"must start with http:// or https://, got {self.ctgov_history_url!r}")
         if self.log_format not in {"text", "json"}:
             raise ConfigError("TRACKER_LOG_FORMAT", f"must be text or json, got {self.log_format!r}")
         if self.db_path.suffix == "":
@@ -153,7 +186,7 @@ def settings_table() -> list[tuple[str, str, str]]:
     return rows
 
 
-def _parse(env: str, raw: str, default: Any) -> Any:
+def _parse(env: str, raw: str, default: Any, annotation: str = "") -> Any:
     kind = type(default)
     try:
         if isinstance(default, bool):
@@ -162,7 +195,7 @@ def _parse(env: str, raw: str, default: Any) -> Any:
             return int(raw)
         if isinstance(default, float):
             return float(raw)
-        if isinstance(default, Path) or default is None:
+        if isinstance(default, Path) or (default is None and "Path" in annotation):
             return Path(raw).expanduser()
         return raw
     except ValueError:

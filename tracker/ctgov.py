@@ -73,7 +73,24 @@ class _VersionBody(msgspec.Struct):
     dataTimestamp: str | None = None
 
 
+class _HistoryChange(msgspec.Struct):
+    version: int
+    date: str | None = None
+    status: str | None = None
+
+
+class _HistoryIndex(msgspec.Struct):
+    changes: list[_HistoryChange]
+
+
+class _HistoryVersion(msgspec.Struct):
+    studyVersion: int
+    study: msgspec.Raw
+
+
 _page_decoder = msgspec.json.Decoder(_PageBody)
+_history_index_decoder = msgspec.json.Decoder(_HistoryIndex)
+_history_version_decoder = msgspec.json.Decoder(_HistoryVersion)
 _keys_decoder = msgspec.json.Decoder(_StudyKeys)
 _version_decoder = msgspec.json.Decoder(_VersionBody)
 
@@ -111,6 +128,15 @@ def study_keys(raw: bytes) -> StudyKeys:
         last_update_post_date_type=posted.type if posted else None,
         version_holder=misc.versionHolder if misc else None,
     )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One version in CT.gov's history index of a study: its 0-based number, submission date, status."""
+
+    version: int
+    submitted: str | None
+    status: str | None
 
 
 @dataclass(frozen=True)
@@ -160,6 +186,7 @@ class CtGov:
                  cancel: threading.Event | None = None) -> None:
         self.settings = settings
         self.base_url = settings.ctgov_url.rstrip("/")
+        self.history_url = settings.ctgov_history_url.rstrip("/")
         self.cancel = cancel
         self.throttle = Throttle(settings.max_rpm, cancel)
         self.requests = 0
@@ -184,6 +211,29 @@ class CtGov:
         """GET /version: the API version and the timestamp of CT.gov's last data refresh."""
         body = self._get("/version", {}, decode=_decode_version, attempts=attempts)
         return ApiVersion(api_version=body.apiVersion, data_timestamp=body.dataTimestamp)
+
+    def fetch_history_index(self, nct_id: str) -> list[HistoryEntry]:
+        """GET {history}/studies/{NCT}/history: the versions CT.gov keeps of a study, oldest first.
+
+        The endpoint is the website's own and undocumented: an answer of another shape is a CtGovError.
+        """
+        url = f"{self.history_url}/studies/{nct_id}/history"
+        body = self._get(url, {}, decode=_decode_history_index, attempts=None)
+        entries = [HistoryEntry(c.version, c.date, c.status) for c in body.changes]
+        if [e.version for e in entries] != list(range(len(entries))):
+            raise CtGovError(f"{nct_id}: the history index does not number its versions 0..n-1", url=url)
+        return entries
+
+    def fetch_history_version(self, nct_id: str, version: int) -> bytes:
+        """GET {history}/studies/{NCT}/history/{v}: the study's JSON as it stood at version v."""
+        url = f"{self.history_url}/studies/{nct_id}/history/{version}"
+        body = self._get(url, {}, decode=_decode_history_version, attempts=None)
+        raw = bytes(body.study)
+        keys = study_keys(raw)
+        if body.studyVersion != version or keys.nct_id != nct_id:
+            raise CtGovError(f"{nct_id}: history version {version} came back as {keys.nct_id} "
+                             f"version {body.studyVersion}", url=url)
+        return raw
 
     def iter_pages(self, params: Mapping[str, str]) -> Iterator[Page]:
         """Yield every page of `/studies` for params, following nextPageToken until it is absent.
@@ -287,6 +337,14 @@ def _decode_page(content: bytes, url: str) -> Page:
         total_count=body.totalCount,
         url=url,
     )
+
+
+def _decode_history_index(content: bytes, url: str) -> _HistoryIndex:
+    return _history_index_decoder.decode(content)
+
+
+def _decode_history_version(content: bytes, url: str) -> _HistoryVersion:
+    return _history_version_decoder.decode(content)
 
 
 def _decode_version(content: bytes, url: str) -> _VersionBody:

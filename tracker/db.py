@@ -62,6 +62,11 @@ def connect_readonly_sandbox(path: Path | str) -> Connection:
     return con
 
 
+def scratch(memory_limit: str = "1GB") -> Connection:
+    """A fresh, empty in-memory database (its own instance: nothing it writes touches a file)."""
+    return duckdb.connect(":memory:", config={"memory_limit": memory_limit})
+
+
 def _attach(path: Path, *, read_only: bool, config: dict[str, Any]) -> Connection:
     """A fresh in-memory DuckDB instance with the file attached as the default catalog `tracker`.
 

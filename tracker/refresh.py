@@ -104,7 +104,7 @@ def run_refresh(
 ) -> RefreshResult:
     """Refresh the working database from CT.gov and publish it; a failure leaves published data as it was."""
     reporter = reporter or LogReporter()
-    with _refresh_lock(settings):
+    with refresh_lock(settings):
         recover(settings, now)
         con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
         try:
@@ -181,7 +181,7 @@ def _failed_row(result: RefreshResult, now: Callable[[], datetime]) -> dict[str,
 
 def run_locked(settings: Settings, work: Callable[[db.Connection], T]) -> T:
     """Run `work` in one transaction on the working database under the refresh lock, then publish."""
-    with _refresh_lock(settings):
+    with refresh_lock(settings):
         recover(settings)
         con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
         try:
@@ -197,7 +197,7 @@ def run_locked(settings: Settings, work: Callable[[db.Connection], T]) -> T:
 
 
 @contextmanager
-def _refresh_lock(settings: Settings) -> Iterator[None]:
+def refresh_lock(settings: Settings) -> Iterator[None]:
     lock = filelock.FileLock(str(settings.lock_path), timeout=0)
     settings.lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -73,6 +73,8 @@ def start_run(con: db.Connection, *, mode: str, trigger: str, now: datetime) -> 
 def insert_run_row(con: db.Connection, row: dict[str, Any]) -> None:
     """Record a run from its values (a failed run written back after a restore)."""
     columns = [c for c in row if row[c] is not None]
+    # a run a backfill had published while still running is already on record
+    con.execute("delete from meta.refresh_runs where run_id = ?", [row["run_id"]])
     con.execute(f"insert into meta.refresh_runs ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
                 [row[c] for c in columns])
 

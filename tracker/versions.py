@@ -13,8 +13,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
@@ -22,7 +20,6 @@ import polars as pl
 from tracker import db
 from tracker.landscape import Domain, reclassify
 
-SCRATCH = "scratch"
 SCRATCH_BATCH = 2000  # versions normalized at once in the scratch database
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 
@@ -71,64 +68,56 @@ def snapshot_past(con: db.Connection, domain: Domain, versions: pl.DataFrame) ->
     written = 0
     for start in range(0, versions.height, SCRATCH_BATCH):
         batch = versions.slice(start, SCRATCH_BATCH)
-        payloads = _payloads(con, batch)
-        with _scratch(con):
-            _normalize_and_classify(con, domain, payloads)
-            db.run_file(con, db.sql_file("versions", "010_snapshots.sql"))
-        con.execute("""
-            create or replace temp table new_snapshots as
-            select * replace (ids.nct_id as nct_id, ids.source as source)
-            from new_snapshots join scratch_ids as ids using (version_id)
-        """)
+        snapshots = _scratch_snapshots(domain, _payloads(con, batch))
+        ids = batch.select("version_id", "nct_id", "source")
+        frame = snapshots.drop("nct_id", "source").join(ids, on="version_id", how="inner")
+        db.register(con, "scratch_snapshots", frame)
+        try:
+            con.execute("create or replace temp table new_snapshots as select * from scratch_snapshots")
+        finally:
+            db.unregister(con, "scratch_snapshots")
         _store_new_snapshots(con)
-        written += batch.height
+        written += frame.height
     return written
 
 
 def _payloads(con: db.Connection, batch: pl.DataFrame) -> pl.DataFrame:
     """The batch's stored JSON, with a surrogate id per version so versions of one trial stay apart."""
-    db.register(con, "scratch_ids_frame", batch.select("version_id", "nct_id", "source"))
+    db.register(con, "scratch_ids", batch.select("version_id", "source"))
     try:
-        con.execute("create or replace temp table scratch_ids as select * from scratch_ids_frame")
+        frame = db.fetch_frame(con, """
+            select ids.version_id, 'V' || ids.version_id as nct_id, ids.source, v.payload
+            from scratch_ids as ids join raw.study_versions as v using (version_id)
+            order by ids.version_id
+        """)
     finally:
-        db.unregister(con, "scratch_ids_frame")
-    frame = db.fetch_frame(con, """
-        select ids.version_id, 'V' || ids.version_id as nct_id, ids.source, v.payload
-        from scratch_ids as ids join raw.study_versions as v using (version_id)
-        order by ids.version_id
-    """)
+        db.unregister(con, "scratch_ids")
     history = frame["source"] == "history"
     texts = [plain_payload(p) if h else p for p, h in zip(frame["payload"], history, strict=True)]
     return frame.with_columns(payload=pl.Series(texts, dtype=pl.String), row_no=pl.int_range(frame.height))
 
 
-def _normalize_and_classify(con: db.Connection, domain: Domain, payloads: pl.DataFrame) -> None:
-    """The normalize SQL and the classifier of a refresh, run on the scratch database's core tables."""
-    db.register(con, "incoming_page", payloads.select("row_no", "nct_id", "payload"))
-    db.register(con, "scratch_rows", payloads.select("row_no", "nct_id", "version_id"))
-    try:
-        con.execute("create or replace temp table page_changed as select * from scratch_rows")
-        db.apply_sql(con, "normalize")
-    finally:
-        db.unregister(con, "incoming_page")
-        db.unregister(con, "scratch_rows")
-    reclassify(con, domain, None)
-    con.execute("create or replace temp table snapshot_scope as "
-                "select nct_id, 'scratch' as source from core.trials")
+def _scratch_snapshots(domain: Domain, payloads: pl.DataFrame) -> pl.DataFrame:
+    """Normalize, classify and snapshot versions in a fresh in-memory database with the refresh's SQL.
 
-
-@contextmanager
-def _scratch(con: db.Connection) -> Iterator[None]:
-    """An empty in-memory tracker database as the current catalog, for versions that are not current."""
-    con.execute(f"attach ':memory:' as {SCRATCH}")
-    con.execute(f"use {SCRATCH}")
+    A separate database, because one DuckDB transaction may write to one database only, and the
+    caller's transaction has written to the working database already.
+    """
+    scratch = db.scratch()
     try:
-        db.apply_sql(con, *db.SCHEMA_DIRS)
-        db.run_file(con, db.sql_file("views", "000_macros.sql"))
-        yield
+        db.apply_sql(scratch, *db.SCHEMA_DIRS)
+        db.run_file(scratch, db.sql_file("views", "000_macros.sql"))
+        db.register(scratch, "incoming_page", payloads.select("row_no", "nct_id", "payload"))
+        db.register(scratch, "scratch_rows", payloads.select("row_no", "nct_id", "version_id"))
+        scratch.execute("create or replace temp table page_changed as select * from scratch_rows")
+        db.apply_sql(scratch, "normalize")
+        reclassify(scratch, domain, None)
+        scratch.execute("create or replace temp table snapshot_scope as "
+                        "select nct_id, 'scratch' as source from core.trials")
+        db.run_file(scratch, db.sql_file("versions", "010_snapshots.sql"))
+        return db.fetch_frame(scratch, "select * from new_snapshots")
     finally:
-        con.execute(f"use {db.CATALOG}")
-        con.execute(f"detach {SCRATCH}")
+        scratch.close()
 
 
 def plain_payload(payload: str) -> str:

@@ -104,3 +104,13 @@ create table if not exists versions.trial_changes (
 );
 
 create sequence if not exists versions.change_id_seq start 1;
+
+-- one row per trial whose CT.gov record history a backfill has read (or had to skip, with why)
+create table if not exists meta.history_backfill (
+    nct_id varchar not null,
+    status varchar not null,            -- done | skipped
+    versions_listed integer not null,
+    versions_stored integer not null,
+    checked_at timestamptz not null,
+    note varchar
+);

@@ -78,12 +78,16 @@ def detect(con: db.Connection, rules: Rules, *, run_id: int | None, now: datetim
         create or replace temp table change_pairs as
         with chain as (
             select nct_id, version_id, posted_date, source,
-                   lag(version_id) over (partition by nct_id order by posted_date nulls first, version_id) as previous
+                   lag(version_id) over by_version as previous,
+                   lag(source) over by_version as previous_source
             from versions.trial_snapshots
             where nct_id in (select s.nct_id from versions.trial_snapshots s
                              join new_versions using (version_id))
+            window by_version as (partition by nct_id order by posted_date nulls first, version_id)
         )
-        select nct_id, previous as version_before, version_id as version_after, posted_date, source
+        -- a pair with a version read from CT.gov's history is history, whichever side it is on
+        select nct_id, previous as version_before, version_id as version_after, posted_date,
+               case when 'history' in (source, previous_source) then 'history' else source end as source
         from chain
         where previous is not null
           and (version_id in (select version_id from new_versions) or previous in (select version_id from new_versions))
@@ -92,7 +96,7 @@ def detect(con: db.Connection, rules: Rules, *, run_id: int | None, now: datetim
     if events:
         _derive_events(con, run_id, registered_since)
     _drop_known(con)
-    return _rate_and_store(con, rules, run_id=run_id, now=now)
+    return rate_and_store(con, rules, run_id=run_id, now=now)
 
 
 def relabel(con: db.Connection, domain: Domain, rules: Rules, *, run_id: int | None, now: datetime,
@@ -121,7 +125,7 @@ def relabel(con: db.Connection, domain: Domain, rules: Rules, *, run_id: int | N
             qualify row_number() over (partition by nct_id order by posted_date desc nulls last, version_id desc) = 1
         """)
         con.execute(detected_sql(rules.fields, before_table="old_labels"))
-        _rate_and_store(con, rules, run_id=run_id, now=now)
+        rate_and_store(con, rules, run_id=run_id, now=now)
     return stale.height
 
 
@@ -199,7 +203,7 @@ def _drop_known(con: db.Connection) -> None:
     """)
 
 
-def _rate_and_store(con: db.Connection, rules: Rules, *, run_id: int | None, now: datetime) -> int:
+def rate_and_store(con: db.Connection, rules: Rules, *, run_id: int | None, now: datetime) -> int:
     frame = db.fetch_frame(con, CONTEXT_SQL)
     if frame.is_empty():
         return 0

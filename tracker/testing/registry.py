@@ -205,6 +205,8 @@ class Registry:
         self._lock = threading.RLock()
         self._records: dict[str, Record] = {}
         self._aliases: dict[str, str] = {}
+        # every version each study was posted in, oldest first: what CT.gov's history endpoints serve
+        self._versions: dict[str, list[Study]] = {}
         self._ordered: list[Record] | None = None
         self._today = today
         self._data_timestamp = data_timestamp or timestamp_of(today)
@@ -342,7 +344,13 @@ class Registry:
                 self._ordered = sorted(self._records.values(), key=lambda r: r.order_key)
             return self._ordered
 
+    def versions(self, nct_id: str) -> list[Study]:
+        """Every version of a study as it was posted, oldest first (a copy of the list)."""
+        with self._lock:
+            return list(self._versions.get(nct_id, []))
+
     def _store(self, record: Record) -> None:
+        self._versions.setdefault(record.nct_id, []).append(record.study)
         previous = self._records.get(record.nct_id)
         if previous is not None:
             for alias in previous.aliases:

@@ -34,6 +34,7 @@ from tracker.testing.admin import handle_admin
 from tracker.testing.corpus import demo_registry, iter_synthetic_studies, real_studies
 from tracker.testing.essie import EssieError
 from tracker.testing.faults import FaultEngine, Faults
+from tracker.testing.history import history_response
 from tracker.testing.fields import FIELDS
 from tracker.testing.query import (
     SINGLE_STUDY_PARAMS,
@@ -285,6 +286,11 @@ class StandIn:
         return f"{self.origin}/api/v2"
 
     @property
+    def history_url(self) -> str:
+        """Base of CT.gov's per-study history endpoints (``TRACKER_CTGOV_HISTORY_URL``)."""
+        return f"{self.origin}/api/int"
+
+    @property
     def admin_url(self) -> str:
         return f"{self.origin}/_admin"
 
@@ -363,6 +369,8 @@ class StandIn:
     def _route(
         self, method: str, path: str, query: str, pairs: Sequence[tuple[str, str]], fault: str | None
     ) -> Response:
+        if path.startswith("/api/int/"):
+            return history_response(self.registry, path[len("/api/int/"):], pairs)
         if not path.startswith("/api/v2/"):
             return html_404()
         if method != "GET":

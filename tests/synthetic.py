@@ -34,6 +34,7 @@ def trial(nct_id: str, *, interventions: list[tuple[str, str]], conditions: list
         "interventions": [{"type": kind, "name": name, "armGroupLabels": ["Experimental"]}
                           for kind, name in interventions],
     }
+    ps["outcomesModule"] = {"primaryOutcomes": [{"measure": "Objective response rate", "timeFrame": "24 weeks"}]}
     study["derivedSection"] = {"miscInfoModule": {"versionHolder": "2026-11-20"},
                                "conditionBrowseModule": {"meshes": [{"id": "", "term": t} for t in mesh or []]}}
     study.pop("resultsSection", None)

@@ -251,3 +251,59 @@ def test_history_backfill_gives_the_changes_a_daily_refresh_saw(world: World, tm
     again = run_backfill(late, ["NCT99990002"], redo=True)
     assert again.versions_stored == 0
     assert read(late.db_path, "select count(*) from trial_changes")[0][0] == len(backfilled)
+
+
+def test_the_feed_holds_the_last_run_and_the_hook_gets_it(world: World, tmp_path: Path) -> None:
+    import json
+
+    import feedparser
+
+    received = tmp_path / "hook.json"
+    world.settings = replace(world.settings, feed_severity="major", changes_hook=f"cat > {received}")
+    world.refresh(full=True)
+    ids = world.in_scope()
+    world.next_day()
+    world.change(ids[0], {"overall_status"}, status("TERMINATED", "Safety"))
+    world.change(ids[1], {"enrollment"}, enrollment(1.02))
+    world.refresh()
+    wanted = read(world.settings.db_path, """
+        select nct_id, field from trial_changes
+        where run_id = (select max(run_id) from refresh_runs) and severity in ('major', 'critical')""")
+    parsed = feedparser.parse(world.settings.feed_path.read_bytes())
+    assert not parsed.bozo, parsed.bozo_exception
+    assert parsed.version == "atom10"
+    assert len(parsed.entries) == len(wanted) >= 2
+    assert all(e.link == f"https://clinicaltrials.gov/study/{e.title.split()[1].rstrip(':')}" for e in parsed.entries)
+    assert {(c["nct_id"], c["field"]) for c in json.loads(received.read_text())} == set(wanted)
+    # a quiet day: the feed is empty but valid; a broken hook fails nothing
+    world.settings = replace(world.settings, changes_hook="exit 3")
+    world.next_day()
+    world.refresh()
+    parsed = feedparser.parse(world.settings.feed_path.read_bytes())
+    assert not parsed.bozo and parsed.entries == []
+
+
+def test_a_catalogue_edit_relabels_the_past_too(world: World, tmp_path: Path) -> None:
+    world.refresh(full=True)
+    agent = read(world.settings.db_path, """
+        select agent from trial_agents join trials using (nct_id)
+        where is_in_scope and role = 'tracked' and is_named group by agent order by count(*) desc limit 1""")[0][0]
+    holder = read(world.settings.db_path, "select min(nct_id) from trial_agents where agent = ?", [agent])[0][0]
+    first_day = world.registry.today
+    world.next_day()
+    world.change(holder, {"overall_status"}, status("ACTIVE_NOT_RECRUITING"))
+    world.refresh()
+    assert agent in read(world.settings.db_path, "select agents from trials_as_of(?) where nct_id = ?",
+                         [first_day, holder])[0][0]
+    catalogue = tmp_path / "agents.toml"
+    without_agent(Path(api.__file__).parent / "catalogue" / "agents.toml", catalogue, agent)
+    world.settings = replace(world.settings, catalogue_file=catalogue)
+    world.next_day()
+    world.refresh()
+    past = read(world.settings.db_path, "select agents from trials_as_of(?) where nct_id = ?", [first_day, holder])
+    assert agent not in past[0][0]
+    hashes = read(world.settings.db_path, "select count(distinct catalogue_hash) from versions.trial_snapshots")
+    assert hashes == [(1,)]
+    moved = read(world.settings.db_path, "select source, field from trial_changes where nct_id = ? and "
+                                          "field = 'agent_removed'", [holder])
+    assert moved == [("catalogue", "agent_removed")]

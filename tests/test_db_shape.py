@@ -28,6 +28,9 @@ KEYS = {
     "refresh_queries": ["run_id", "query_key"],
     "curation_queue": ["intervention_name"],
     "landscape_rows": ["nct_id", "mechanism_class", "target"],
+    "trial_changes": ["change_id"],
+    "completion_history": ["nct_id", "version_id"],
+    "trial_outcomes": ["nct_id", "outcome_idx"],
 }
 NULLABLE = {"landscape": {"phase", "indication"}}  # observational trials have no phase; some no indication
 
@@ -53,3 +56,9 @@ def test_key_is_unique_and_not_null(con: duckdb.DuckDBPyConnection, view: str) -
         if column in NULLABLE.get(view, set()):
             continue
         assert con.execute(f"select count(*) from {view} where {column} is null").fetchall() == [(0,)], column
+
+
+def test_a_change_is_recorded_once(con: duckdb.DuckDBPyConnection) -> None:
+    key = "nct_id, version_before, version_after, field, old_value, new_value, source"
+    total, distinct = con.execute(f"select count(*), count(distinct ({key})) from trial_changes").fetchall()[0]
+    assert total == distinct > 0

@@ -159,10 +159,24 @@ class Daemon:
         finally:
             self.state = "idle" if not self.cancel.is_set() else "stopping"
         self._record(result.status, result.run_id, result.error)
+        if result.status == "succeeded" and self.settings.history_per_run and not self.cancel.is_set():
+            self._backfill_history()
         if result.status == "failed" and not self.cancel.is_set():
             self._retry_at(datetime.now(UTC) + timedelta(minutes=self.settings.retry_after_failure_minutes),
                            "failed")
         log.info("scheduled refresh: %s", result.summary())
+
+    def _backfill_history(self) -> None:
+        """A few more landscape trials' CT.gov history after each refresh (TRACKER_HISTORY_PER_RUN)."""
+        from tracker.history import run_backfill
+
+        try:
+            result = run_backfill(self.settings, landscape_limit=self.settings.history_per_run, trigger="daemon",
+                                  cancel=self.cancel)
+        except TrackerError as exc:
+            log.warning("history backfill stopped: %s (the next run goes on)", exc)
+            return
+        log.info("%s", result.summary())
 
     def _retry_at(self, when: datetime, reason: str) -> None:
         upcoming = self.next_run_at()

@@ -69,6 +69,7 @@ class RefreshResult:
     data_timestamp: str | None = None
     error: str | None = None
     queries: list[dict[str, Any]] = field(default_factory=list)
+    changes_sent: int = 0  # changes of this run in the feed (at or above TRACKER_FEED_SEVERITY)
     # wall seconds by stage: fetch (HTTP and decoding), load (versions and normalized tables),
     # classify, publish; the benchmark reports them
     timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("fetch", "load", "classify",
@@ -86,8 +87,9 @@ class RefreshResult:
         )
 
 
-# the classification step: (connection, nct ids whose content changed or None for all, run id)
-PostLoadHook = Callable[[db.Connection, frozenset[str] | None, int], None]
+# the classification and change-detection steps: (connection, nct ids whose content changed or None for
+# all, run id) -> seconds by stage
+PostLoadHook = Callable[[db.Connection, frozenset[str] | None, int], dict[str, float] | None]
 
 
 def run_refresh(
@@ -119,7 +121,11 @@ def run_refresh(
         started = time.perf_counter()
         publish.publish(settings.work_path, settings.db_path)
         result.timings["publish"] = time.perf_counter() - started
-        return result
+    if result.status in ("succeeded", "skipped"):
+        from tracker.changes.notify import after_refresh
+
+        result.changes_sent = after_refresh(settings, result.run_id)
+    return result
 
 
 T = TypeVar("T")
@@ -285,8 +291,9 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
             changed = frozenset(r[0] for r in con.execute(
                 "select nct_id from run_seen where outcome <> 'unchanged'").fetchall())
             started = time.perf_counter()
-            post_load(con, changed if result.mode == "incremental" else None, result.run_id)
+            stages = post_load(con, changed if result.mode == "incremental" else None, result.run_id)
             result.timings["classify"] = time.perf_counter() - started
+            result.timings.update(stages or {})
         store.build_marts(con)
         result.status = "succeeded"
         result.requests = client.requests

@@ -80,7 +80,8 @@ class Settings:
     )
     history_per_run: int = _setting(
         "TRACKER_HISTORY_PER_RUN",
-        "The daemon backfills CT.gov's record history of this many landscape trials after each refresh; 0 turns it off.",
+        "The daemon backfills CT.gov's record history of this many landscape trials after each refresh; "
+        "0 turns it off.",
         0,
     )
     feed_severity: str = _setting(

@@ -84,7 +84,8 @@ def _landscape(field: Field, before_table: str) -> str:
     old, new = field.value("before"), field.value("after")
 
     def mechanism(side: str) -> str:
-        return f"case when {side}.{field.column} then {side}.primary_mechanism_class || '/' || {side}.primary_target end"
+        labels = f"{side}.primary_mechanism_class || '/' || {side}.primary_target"
+        return f"case when {side}.{field.column} then {labels} end"
 
     code = f"case when {new} then '{field.on}' else '{field.off}' end"
     row = _row("@", mechanism("before"), mechanism("after")).replace("'@' as field", f"{code} as field")

@@ -69,7 +69,8 @@ def feed_xml(changes: list[dict[str, Any]], *, severity: str, now: datetime) -> 
     _text(feed, "generator", "nk-landscape-tracker")
     for change in changes:
         feed.append(_entry(change, now))
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    body: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return body
 
 
 def _entry(change: dict[str, Any], now: datetime) -> ET.Element:
@@ -84,7 +85,8 @@ def _entry(change: dict[str, Any], now: datetime) -> ET.Element:
     ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": change["url"]})
     mechanism = "/".join(x for x in (change.get("mechanism_class"), change.get("target")) if x)
     summary = [f"{change['field']}: {change.get('old_value') or '—'} → {change.get('new_value') or '—'}",
-               change.get("brief_title") or "", f"mechanism: {mechanism or 'none'}; phase: {change.get('phase') or '—'}",
+               change.get("brief_title") or "",
+               f"mechanism: {mechanism or 'none'}; phase: {change.get('phase') or '—'}",
                f"posted by CT.gov {change.get('posted_date')}; source: {change.get('source')}"]
     _text(entry, "summary", "\n".join(s for s in summary if s))
     for term in (change["severity"], change["field"], change.get("mechanism_class")):

@@ -34,8 +34,8 @@ from tracker.testing.admin import handle_admin
 from tracker.testing.corpus import demo_registry, iter_synthetic_studies, real_studies
 from tracker.testing.essie import EssieError
 from tracker.testing.faults import FaultEngine, Faults
-from tracker.testing.history import history_response
 from tracker.testing.fields import FIELDS
+from tracker.testing.history import history_response
 from tracker.testing.query import (
     SINGLE_STUDY_PARAMS,
     BadRequest,

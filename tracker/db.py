@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -166,26 +167,48 @@ class Reader:
 
     The published file is never written in place (a refresh replaces it), so holding it open blocks
     nobody; cursors make the connection safe to share between the dashboard's session threads.
+    close() waits for the queries in flight: the one that asked for a newer file must not break the
+    rerun still reading this one.
     """
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        # default settings: DuckDB refuses a second connection to one file with a different configuration
         self._con = connect(self.path, read_only=True)
+        self._lock = threading.Lock()
+        self._users = 0
+        self._retired = False
+        self.closed = False
 
     def frame(self, query: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
-        cursor = self._con.cursor()
+        with self._lock:
+            if self.closed:
+                raise DatabaseError(f"{self.path} was replaced while this page was loading: reload the page")
+            self._users += 1
         try:
-            # a cursor is a new connection to the instance: it starts in the in-memory catalog
-            cursor.execute(f"use {CATALOG}")
-            return fetch_frame(cursor, query, params)
+            cursor = self._con.cursor()
+            try:
+                # a cursor is a new connection to the instance: it starts in the in-memory catalog
+                cursor.execute(f"use {CATALOG}")
+                return fetch_frame(cursor, query, params)
+            finally:
+                cursor.close()
         except duckdb.Error as exc:
             raise DatabaseError(f"query failed on {self.path}: {_first_line(exc)}") from None
         finally:
-            cursor.close()
+            with self._lock:
+                self._users -= 1
+                self._close_if_unused()
 
     def close(self) -> None:
-        self._con.close()
+        """Close now, or when the last query in flight ends."""
+        with self._lock:
+            self._retired = True
+            self._close_if_unused()
+
+    def _close_if_unused(self) -> None:
+        if self._retired and self._users == 0 and not self.closed:
+            self.closed = True
+            self._con.close()
 
 
 def scalar(con: Connection, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:

@@ -470,3 +470,126 @@ def test_a_database_named_like_a_catalog_or_schema_works(name: str, tmp_path: Pa
     at.switch_page("app_pages/data.py")
     at.run()
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+
+
+# ------------------------------------------------------------------------------------- the safety net
+
+
+@pytest.fixture
+def explode() -> Iterator[dict[str, BaseException]]:
+    """A command that raises what the test puts in, run through the real entry point."""
+    from tracker.cli import cli
+
+    raised: dict[str, BaseException] = {}
+
+    @cli.command("explode", hidden=True)
+    def explode_command() -> None:
+        raise raised["exc"]
+
+    yield raised
+    del cli.commands["explode"]
+
+
+def duckdb_error() -> BaseException:
+    import duckdb
+
+    try:
+        duckdb.connect(":memory:").execute("select * from no_such_table")
+    except duckdb.Error as exc:
+        return exc
+    raise AssertionError("DuckDB accepted a query on a missing table")
+
+
+@pytest.mark.parametrize(("exc", "status", "line"), [
+    pytest.param(RuntimeError("boom\nsecond line"), 2, "Error: unexpected RuntimeError: boom (this is a bug; run "
+                 "with TRACKER_LOG_LEVEL=DEBUG for the traceback)", id="unexpected"),
+    pytest.param(KeyError("nct_id"), 2, "Error: unexpected KeyError: 'nct_id' (this is a bug; run with "
+                 "TRACKER_LOG_LEVEL=DEBUG for the traceback)", id="unexpected-key-error"),
+    pytest.param(OSError(28, "No space left on device", "/data/tracker.duckdb"), 1,
+                 "Error: No space left on device: /data/tracker.duckdb", id="disk-full"),
+    pytest.param(KeyboardInterrupt(), 130, "Error: interrupted", id="ctrl-c"),
+])
+def test_the_entry_point_turns_any_exception_into_one_line(explode: dict[str, BaseException], exc: BaseException,
+                                                          status: int, line: str, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker.cli import main
+
+    explode["exc"] = exc
+    monkeypatch.setattr(sys, "argv", ["tracker", "explode"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == status
+    assert capsys.readouterr().err == line + "\n"
+
+
+def test_a_duckdb_error_no_command_expected_is_one_line(explode: dict[str, BaseException],
+                                                       capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker.cli import main
+
+    explode["exc"] = duckdb_error()
+    monkeypatch.setattr(sys, "argv", ["tracker", "explode"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: database error: Catalog Error: Table with name no_such_table does not exist")
+    assert err.count("\n") == 1
+
+
+def test_the_traceback_of_a_bug_is_shown_at_debug(explode: dict[str, BaseException],
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker import logs
+    from tracker.cli import main
+
+    explode["exc"] = RuntimeError("boom")
+    monkeypatch.setattr(sys, "argv", ["tracker", "explode"])
+    logs.configure("DEBUG", "text")
+    try:
+        with pytest.raises(SystemExit):
+            main()
+    finally:
+        logs.configure("WARNING", "text")
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and 'raise raised["exc"]' in err
+    assert err.splitlines()[-1].startswith("Error: unexpected RuntimeError: boom")
+
+
+@pytest.mark.parametrize("command", [
+    pytest.param([str(Path(sys.executable).with_name("tracker"))], id="console-script"),
+    pytest.param([sys.executable, "-m", "tracker"], id="python-m-tracker"),
+    pytest.param([sys.executable, "-m", "tracker.cli"], id="python-m-tracker-cli"),
+])
+def test_every_way_to_start_the_cli_goes_through_the_safety_net(command: list[str], tmp_path: Path) -> None:
+    import tomllib
+
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]["tracker"] == \
+        "tracker.cli:main"
+    if not Path(command[0]).exists():
+        pytest.skip("the console script is not installed (pip install -e .)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env["TRACKER_DB"] = str(tmp_path / "tracker.duckdb")
+    done = subprocess.run([*command, "status", "--runs", "-1"], env=env, capture_output=True, text=True, timeout=60)
+    # click alone prints three lines (usage, hint, error) for a bad option
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("Error: Invalid value for '--runs'")
+    done = subprocess.run([*command, "sql", "select 1"], env={**env, "TRACKER_CTGOV_URL": "x"}, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("args", "env"), [
+    pytest.param(("refresh",), {"TRACKER_CTGOV_URL": "http://[::1"}, id="url-with-a-broken-host"),
+    pytest.param(("status",), {}, id="status-on-a-foreign-database"),
+    pytest.param(("curate",), {}, id="curate-on-a-foreign-database"),
+    pytest.param(("sql", "select * from trials"), {}, id="sql-on-a-foreign-database"),
+])
+def test_errors_nothing_handles_yet_are_one_line(tmp_path: Path, args: tuple[str, ...], env: dict[str, str]) -> None:
+    import duckdb
+
+    path = tmp_path / "foreign.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create table notes (body varchar)")
+    result = run_cli(args, {"TRACKER_DB": str(path), "TRACKER_RETRIES": "1", **env}, timeout=120)
+    assert_one_line_error(result)

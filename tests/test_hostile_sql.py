@@ -593,3 +593,19 @@ def test_errors_nothing_handles_yet_are_one_line(tmp_path: Path, args: tuple[str
         con.execute("create table notes (body varchar)")
     result = run_cli(args, {"TRACKER_DB": str(path), "TRACKER_RETRIES": "1", **env}, timeout=120)
     assert_one_line_error(result)
+
+
+def test_a_reader_that_stops_reading_is_no_error(published: Path, workdir: Path) -> None:
+    """`tracker sql … | head -2`: the closed pipe ends the command quietly, as click does."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(TRACKER_DB=str(published), PYTHONPATH=str(ROOT))
+    process = subprocess.Popen([sys.executable, "-m", "tracker.cli", "sql", "select * from range(200000)",
+                                "--limit", "100000"], env=env, cwd=workdir, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    with process:
+        assert process.stdout is not None and process.stderr is not None
+        assert "range" in process.stdout.readline() + process.stdout.readline()
+        process.stdout.close()
+        err = process.stderr.read()
+        process.wait(timeout=60)
+    assert err == "", err  # quiet, as `head` expects of the commands it reads

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import functools
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -14,33 +13,19 @@ from typing import Any, TypeVar
 
 import click
 
-from tracker import __version__, api, db, logs
+from tracker import __version__, api, db, failures, logs
 from tracker.config import Settings, settings_table
 from tracker.errors import TrackerError
 
 F = TypeVar("F", bound=Callable[..., Any])
-log = logging.getLogger(__name__)
 # large enough for any real use, small enough for DuckDB's BIGINT LIMIT
 MANY = 1_000_000_000
 
 
-class Interrupted(click.ClickException):
-    """Ctrl-C: one line and the shell's exit status for SIGINT."""
-
-    exit_code = 130
-
-    def __init__(self) -> None:
-        super().__init__("interrupted")
-
-
-class Unexpected(click.ClickException):
-    """An exception nothing expected: one line that says it is a bug, the traceback only at DEBUG."""
-
-    exit_code = 2
-
-    def __init__(self, exc: BaseException) -> None:
-        super().__init__(f"unexpected {type(exc).__name__}: {_first_line(exc)} (this is a bug; run with "
-                         "TRACKER_LOG_LEVEL=DEBUG for the traceback)")
+def failure(message: str, status: int) -> click.ClickException:
+    """One line on stderr and an exit status (tracker.failures); click reads the status from the class."""
+    kind: type[click.ClickException] = type(f"Failure{status}", (click.ClickException,), {"exit_code": status})
+    return kind(message)
 
 
 class TrackerGroup(click.Group):
@@ -51,24 +36,12 @@ class TrackerGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except Exception as exc:
-            raise one_line(exc) from None
-        except KeyboardInterrupt:
-            raise Interrupted() from None
-
-
-def one_line(exc: Exception) -> click.ClickException:
-    """The one-line error for an exception no command turned into a TrackerError."""
-    if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
-        raise exc  # a closed pipe (`tracker sql … | head`): click exits quietly
-    if db.is_duckdb_error(exc):
-        # e.g. IO Error: No space left on device, from a statement no command expected to fail
-        return click.ClickException(f"database error: {_first_line(exc)}")
-    if isinstance(exc, OSError):
-        where = f": {exc.filename}" if exc.filename else ""
-        return click.ClickException(f"{exc.strerror or _first_line(exc)}{where}")
-    log.debug("unexpected error", exc_info=exc)
-    return Unexpected(exc)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # a closed pipe (`tracker sql … | head`): click exits quietly
+                raise
+            raise failure(*failures.describe(exc)) from None
+        except (Exception, KeyboardInterrupt) as exc:
+            raise failure(*failures.describe(exc)) from None
 
 
 def handle_errors(func: F) -> F:
@@ -363,11 +336,6 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def main() -> None:
     """The console entry point (`tracker`, `python -m tracker`, `python -m tracker.cli`): every error is one line."""
     try:
@@ -381,11 +349,10 @@ def main() -> None:
         _fail(f"{exc.format_message()}{where}", exc.exit_code)
     except click.ClickException as exc:
         _fail(exc.format_message(), exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):  # click turns a Ctrl-C outside a command into Abort
-        _fail("interrupted", Interrupted.exit_code)
-    except Exception as exc:
-        error = one_line(exc)
-        _fail(error.format_message(), error.exit_code)
+    except click.Abort:  # click's name for a Ctrl-C outside a command
+        _fail(*failures.INTERRUPTED)
+    except (Exception, KeyboardInterrupt) as exc:
+        _fail(*failures.describe(exc))
     sys.exit(code if isinstance(code, int) else 0)
 
 

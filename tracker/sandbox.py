@@ -6,7 +6,8 @@ on top of that only statements whose whole effect is a read are run. The check i
 * SELECT in every form DuckDB parses as one (WITH, VALUES, TABLE, FROM-first, UNION, PIVOT with an IN
   list, DESCRIBE, SHOW, SUMMARIZE), checked on its parse tree: no INSERT/UPDATE/DELETE inside a WITH,
   only table functions that read, no scalar function that changes state (nextval, setseed, …);
-* a PIVOT without an IN list (DuckDB runs it as several statements), checked on its tokens;
+* a statement with no parse tree — a PIVOT without an IN list, which DuckDB runs as several
+  statements — checked on its words: none that writes, no table function but those that read;
 * EXPLAIN [ANALYZE] of an allowed statement (EXPLAIN ANALYZE runs its statement, so it is checked too);
 * PRAGMAs that only report, and CALL of a table function that reads.
 
@@ -45,7 +46,6 @@ READ_TABLE_FUNCTION_PREFIXES = ("duckdb_", "pragma_")  # catalog listings
 STATEFUL_FUNCTIONS = frozenset({"nextval", "setval", "setseed", "write_log"})
 # parse-tree query nodes of a read; INSERT_QUERY_NODE and the like are writes inside a WITH
 READ_QUERY_NODES = frozenset({"SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE"})
-PIVOT_WORDS = frozenset({"pivot", "unpivot", "pivot_wider", "pivot_longer"})
 WRITE_KEYWORDS = frozenset({
     "insert", "update", "delete", "merge", "create", "drop", "alter", "copy", "attach", "detach", "call",
     "pragma", "set", "reset", "use", "checkpoint", "vacuum", "load", "install", "export", "import", "returning",
@@ -89,24 +89,25 @@ class Checker:
         words = db.tokens(statement)
         first = words[0][2].lower() if words else ""
         if kind == "SELECT":
-            self._check_select(statement)
+            self._check_select(statement, words)
         elif kind == "EXPLAIN" and first == "explain":
             self._check_explain(statement, words)
         elif kind == "PRAGMA" and first == "pragma" and len(words) > 1 and _name(words[1][2]) in READ_PRAGMAS:
             return
         elif kind == "CALL" and first == "call" and len(words) > 1:
-            self._check_select("select * from " + statement[words[1][0]:])
-        elif kind == "MULTI" and first in PIVOT_WORDS:
-            self._check_pivot_tokens(words)
+            as_select = "select * from " + statement[words[1][0]:]
+            self._check_select(as_select, db.tokens(as_select))
+        elif kind == "MULTI":  # a PIVOT without an IN list, which DuckDB runs as several statements
+            self._check_words(words)
         else:
             raise QueryRefused(f"tracker sql is read-only: {(first or kind).upper()} statements are refused "
                                f"(allowed: {ALLOWED})")
 
-    def _check_select(self, statement: str) -> None:
+    def _check_select(self, statement: str, words: list[tuple[int, str, str]]) -> None:
         tree = db.select_tree(self.con, statement)
         if tree is None or len(tree.get("statements", [])) != 1:
-            raise QueryRefused("tracker sql is read-only and cannot check this statement, so it is refused "
-                               f"(allowed: {ALLOWED})")
+            self._check_words(words)
+            return
         for node in _nodes(tree):
             kind = node.get("type")
             if isinstance(kind, str) and kind.endswith("_NODE") and kind not in READ_QUERY_NODES:
@@ -146,12 +147,12 @@ class Checker:
             raise QueryRefused("EXPLAIN explains one statement")
         self._check(*inner[0])
 
-    def _check_pivot_tokens(self, words: list[tuple[int, str, str]]) -> None:
-        """A PIVOT without an IN list has no parse tree to check: refuse every word that could write."""
+    def _check_words(self, words: list[tuple[int, str, str]]) -> None:
+        """Without a parse tree (a PIVOT without an IN list, a tree too deep): refuse every word that could write."""
         for (_, kind, text), after in zip(words, [w[2] for w in words[1:]] + [""], strict=True):
             word = _name(text)
             if kind == "keyword" and word in WRITE_KEYWORDS:
-                raise QueryRefused(f"tracker sql is read-only: {word.upper()} inside a PIVOT is refused")
+                raise QueryRefused(f"tracker sql is read-only: {word.upper()} inside a query is refused")
             if kind in ("keyword", "identifier") and after.startswith("("):
                 if word in STATEFUL_FUNCTIONS:
                     raise QueryRefused(f"tracker sql is read-only: {word}() changes state and is refused")

@@ -64,13 +64,6 @@ class ReaderPool:
             self._let_go()
             return reader
 
-    def close_all(self) -> None:
-        with self._lock:
-            for reader in self._readers.values():
-                reader.close()
-            self._readers.clear()
-            self._last_used.clear()
-
     def __len__(self) -> int:
         return len(self._readers)
 

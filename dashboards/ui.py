@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.filters import CHECKPOINT_MODES, ONCOLOGY_MODES, URL_KEYS, Filters
-from dashboards.queries import Source
+from dashboards.readers import Source
 from dashboards.theme import PHASE_ORDER, STATUS_ORDER, Labels
 from tracker.config import Settings
 from tracker.errors import ConfigError, TrackerError

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-import polars as pl
-
-from tracker import db, heartbeat, landscape, refresh, store
+from tracker import db, heartbeat, sandbox
 from tracker.config import Settings
-from tracker.refresh import RefreshResult, Reporter
 from tracker.scope import ScopeQuery, build_scope
+
+if TYPE_CHECKING:
+    import httpx
+
+    from tracker import landscape
+    from tracker.refresh import RefreshResult, Reporter
+
+# the refresh, the classifier and the HTTP client are imported where they are used: `tracker sql` and
+# `tracker status` start half a second sooner without them
 
 
 def scope_for(settings: Settings) -> list[ScopeQuery]:
@@ -27,6 +32,8 @@ def run_refresh(settings: Settings, *, full: bool = False, trigger: str = "cli",
                 transport: httpx.BaseTransport | None = None, reporter: Reporter | None = None,
                 scope: list[ScopeQuery] | None = None, cancel: threading.Event | None = None) -> RefreshResult:
     """Refresh from CT.gov (incremental unless a full reconciliation is asked for or due) and publish."""
+    from tracker import landscape, refresh
+
     return refresh.run_refresh(
         settings, scope if scope is not None else scope_for(settings), full=full, trigger=trigger,
         transport=transport, reporter=reporter, cancel=cancel, post_load=landscape.post_load_hook(settings),
@@ -35,27 +42,35 @@ def run_refresh(settings: Settings, *, full: bool = False, trigger: str = "cli",
 
 def classify(settings: Settings) -> landscape.ClassifyResult:
     """Re-classify every stored trial with the current catalogue, without fetching; publish the result."""
+    from tracker import landscape, refresh
+
     domain = landscape.Domain.load(settings.catalogue_file)
     return refresh.run_locked(settings, lambda con: landscape.reclassify(con, domain, None))
 
 
-def curation_queue(settings: Settings, *, limit: int = 50) -> pl.DataFrame:
+def curation_queue(settings: Settings, *, limit: int = 50) -> db.Rendered:
     """Unrecognised intervention names by frequency: candidates for new catalogue aliases."""
-    return db.run_readonly_query(
-        settings.db_path,
+    return run_sql(
+        settings,
         "select intervention_name, example_spelling, intervention_type, n_trials, n_trials_outside_landscape, "
         f"n_trials_in_landscape, example_nct_ids from curation_queue order by n_trials desc, intervention_name "
         f"limit {int(limit)}",
     )
 
 
-def run_sql(settings: Settings, query: str) -> pl.DataFrame:
-    """Run read-only ad-hoc SQL on the published database."""
-    return db.run_readonly_query(settings.db_path, query)
+def run_sql(settings: Settings, query: str, *, render: str = "text") -> db.Rendered:
+    """Run read-only ad-hoc SQL on the published database, within TRACKER_SQL_TIMEOUT and TRACKER_DUCKDB_MEMORY.
+
+    Values come back as text (nested values as JSON), or with render="json" as JSON literals.
+    """
+    return sandbox.run_readonly(settings.db_path, query, render=render, timeout=settings.sql_timeout,
+                                memory_limit=settings.memory_limit)
 
 
 def status(settings: Settings, *, runs: int = 10) -> dict[str, Any]:
     """What the published database holds and what the last runs did."""
+    from tracker import store
+
     con = db.connect(settings.db_path, read_only=True)
     try:
         holdings = con.execute(

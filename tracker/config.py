@@ -63,7 +63,8 @@ class Settings:
         "TRACKER_CATALOGUE", "Agent catalogue TOML; defaults to the bundled tracker/catalogue/agents.toml.", None
     )
     memory_limit: str = _setting(
-        "TRACKER_DUCKDB_MEMORY", "DuckDB memory limit for refreshes (DuckDB size syntax).", "1GB"
+        "TRACKER_DUCKDB_MEMORY", "DuckDB memory limit for refreshes and for `tracker sql` (DuckDB size syntax).",
+        "1GB",
     )
     sql_timeout: float = _setting(
         "TRACKER_SQL_TIMEOUT", "Seconds an ad-hoc `tracker sql` statement may run before it is stopped.", 60.0

@@ -11,6 +11,9 @@ Tracker exceptions; library code raises them, the CLI prints their message as on
   + DatabaseError          the database is missing, busy or cannot be used
     - RefreshLocked        another refresh holds the lock
   + QueryRefused           ad-hoc SQL tried to write or to reach files or the network
+  + QueryFailed            ad-hoc SQL is wrong, or hit the time or memory limit
+    - QueryInterrupted     the statement was stopped (time limit or Ctrl-C)
+    - QueryOutOfMemory     the statement needed more memory than the limit
   + Cancelled              a shutdown asked the refresh to stop; nothing it fetched was kept
 """
 
@@ -71,6 +74,18 @@ class RefreshLocked(DatabaseError):
 
 class QueryRefused(TrackerError):
     "Ad-hoc SQL tried to write, or to read files or the network"
+
+
+class QueryFailed(TrackerError):
+    "Ad-hoc SQL is wrong, or hit the time or memory limit"
+
+
+class QueryInterrupted(QueryFailed):
+    "The statement was stopped before it finished"
+
+
+class QueryOutOfMemory(QueryFailed):
+    "The statement needed more memory than the limit allows"
 
 
 class Cancelled(TrackerError):

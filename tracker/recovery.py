@@ -67,6 +67,7 @@ def recover(settings: Settings, now: Callable[[], datetime] = lambda: datetime.n
     if files.check_database_path(settings.work_path):
         _settle_leftover(settings, published, now)
         published = _published(settings)
+    # a write-ahead log left without its database would be replayed into a new one
     publish.discard(settings.work_path)
     if published is not None:
         publish.start_work_copy(settings.work_path, settings.db_path)

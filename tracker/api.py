@@ -73,23 +73,24 @@ def status(settings: Settings, *, runs: int = 10) -> dict[str, Any]:
 
     con = db.connect(settings.db_path, read_only=True)
     try:
-        holdings = con.execute(
-            "select count(*) filter (is_in_scope), count(*) filter (not is_in_scope), "
-            "(select count(*) from raw.study_versions), max(last_update_post_date) from raw.studies"
-        ).fetchall()[0]
-        last_runs = db.fetch_frame(
-            con, "select run_id, started_at, finished_at, status, mode, requests, studies_fetched, studies_new, "
-                 "studies_changed, studies_left_scope, data_timestamp, error from main.refresh_runs "
-                 "order by run_id desc limit ?", [runs],
-        ).to_dicts()
-        last_ok = store.last_run(con, status="succeeded")
-        queries = db.fetch_frame(
-            con, "select label, mode, since_date, pages, distinct_studies, total_count, is_reconciled, note "
-                 "from main.refresh_queries where run_id = ? order by label",
-            [last_ok["run_id"] if last_ok else -1],
-        ).to_dicts()
-        # synthetic records use the reserved NCT9xxxxxxx range, which no real trial will reach for decades
-        demo = db.scalar(con, "select count(*) from raw.studies where nct_id like 'NCT9%'")
+        with db.errors(settings.db_path, doing="read"):
+            holdings = con.execute(
+                "select count(*) filter (is_in_scope), count(*) filter (not is_in_scope), "
+                "(select count(*) from raw.study_versions), max(last_update_post_date) from raw.studies"
+            ).fetchall()[0]
+            last_runs = db.fetch_frame(
+                con, "select run_id, started_at, finished_at, status, mode, requests, studies_fetched, studies_new, "
+                     "studies_changed, studies_left_scope, data_timestamp, error from main.refresh_runs "
+                     "order by run_id desc limit ?", [runs],
+            ).to_dicts()
+            last_ok = store.last_run(con, status="succeeded")
+            queries = db.fetch_frame(
+                con, "select label, mode, since_date, pages, distinct_studies, total_count, is_reconciled, note "
+                     "from main.refresh_queries where run_id = ? order by label",
+                [last_ok["run_id"] if last_ok else -1],
+            ).to_dicts()
+            # synthetic records use the reserved NCT9xxxxxxx range, which no real trial will reach for decades
+            demo = db.scalar(con, "select count(*) from raw.studies where nct_id like 'NCT9%'")
     finally:
         con.close()
     beat = heartbeat.read(settings.heartbeat_path)

@@ -68,6 +68,7 @@ class Daemon:
         self.last_error: str | None = None
         self.runs = 0
         self._lock = threading.Lock()
+        self._beat_error: str | None = None
 
     def start(self, *, run_now: bool | None = None) -> None:
         """Start scheduling in background threads; `run_now` None means: only if a run was missed."""
@@ -184,7 +185,10 @@ class Daemon:
         except TrackerError:
             return True
         try:
-            last = store.last_run(con)
+            with db.errors(self.settings.db_path, doing="read"):
+                last = store.last_run(con)
+        except TrackerError:
+            return True  # the catch-up run reports what is wrong with the database
         finally:
             con.close()
         if last is None:
@@ -196,6 +200,17 @@ class Daemon:
     def beat(self) -> None:
         """Write the heartbeat file `tracker status` reads (atomically, so a reader never sees half of it)."""
         next_run = self.next_run_at() if self.scheduler.running else None
+        try:
+            self._write_beat(next_run)
+        except TrackerError as exc:
+            # refreshes go on without a heartbeat (a full disk, a read-only directory); said once, not every beat
+            if str(exc) != self._beat_error:
+                log.warning("heartbeat not written: %s", exc)
+            self._beat_error = str(exc)
+        else:
+            self._beat_error = None
+
+    def _write_beat(self, next_run: datetime | None) -> None:
         heartbeat.write(self.settings.heartbeat_path, {
             "pid": os.getpid(),
             "state": self.state,

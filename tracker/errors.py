@@ -10,6 +10,7 @@ Tracker exceptions; library code raises them, the CLI prints their message as on
   + ReconciliationError    what CT.gov sent does not add up to what it said it would send
   + DatabaseError          the database is missing, busy or cannot be used
     - RefreshLocked        another refresh holds the lock
+    - DiskFull             the disk filled up while writing; the published database is kept as it was
   + QueryRefused           ad-hoc SQL tried to write or to reach files or the network
   + QueryFailed            ad-hoc SQL is wrong, or hit the time or memory limit
     - QueryInterrupted     the statement was stopped (time limit or Ctrl-C)
@@ -70,6 +71,10 @@ class DatabaseError(TrackerError):
 
 class RefreshLocked(DatabaseError):
     "Another refresh holds the lock"
+
+
+class DiskFull(DatabaseError):
+    "The disk filled up while writing; the published database is kept as it was"
 
 
 class QueryRefused(TrackerError):

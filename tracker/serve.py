@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tracker import integrity
 from tracker.config import Settings
 from tracker.errors import TrackerError
 
@@ -37,6 +38,8 @@ def dashboard_command(settings: Settings) -> list[str]:
 
 def start_dashboard(settings: Settings, *, quiet: bool = False) -> subprocess.Popen[bytes]:
     """Start Streamlit on settings.host:settings.port, reading settings.db_path."""
+    # no database yet is fine (the dashboard says so); a file that is not one is an error now, not a blank page
+    integrity.check_database(settings.db_path)
     env = {**os.environ, "TRACKER_DB": str(settings.db_path.resolve())}
     output = subprocess.DEVNULL if quiet else None
     return subprocess.Popen(dashboard_command(settings), env=env, stdout=output, stderr=output,

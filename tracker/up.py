@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-from tracker import api, db, serve
+from tracker import api, db, integrity, serve
 from tracker.config import Settings
 from tracker.ctgov import CtGov
 from tracker.daemon import Daemon
@@ -28,6 +28,9 @@ def demo_settings(settings: Settings, ctgov_url: str) -> Settings:
 
 
 def has_data(path: Path) -> bool:
+    """Whether the database holds a successful run; a file there that is not a usable database is an error."""
+    if not integrity.check_database(path):
+        return False
     try:
         frame = db.read_frame(path, "select count(*) as n from refresh_runs where status = 'succeeded'")
     except TrackerError:

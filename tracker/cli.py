@@ -273,13 +273,15 @@ def dashboard() -> None:
 
 
 @cli.command("settings")
+@handle_errors
 def show_settings() -> None:
-    """List every setting, its environment variable, default and current value.
+    """Check every setting, then list it with its environment variable, default and current value.
 
     Example:
 
         TRACKER_MAX_RPM=30 tracker settings
     """
+    Settings.from_env()
     current = dict(os.environ)
     for env, default, help_text in settings_table():
         value = current.get(env)

@@ -25,7 +25,7 @@ class ConfigError(TrackerError):
     "A setting or an input file is malformed"
 
     def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"{name}: {message}")
+        super().__init__(one_line(f"{name}: {message}"))
         self.name = name
 
 
@@ -75,3 +75,10 @@ class QueryRefused(TrackerError):
 
 class Cancelled(TrackerError):
     "A shutdown asked the refresh to stop; nothing it fetched was kept"
+
+
+def one_line(text: str) -> str:
+    """Text with its line breaks and other control characters escaped, so a message stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

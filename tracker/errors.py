@@ -12,6 +12,7 @@ Tracker exceptions; library code raises them, the CLI prints their message as on
     - RefreshLocked        another refresh holds the lock
   + QueryRefused           ad-hoc SQL tried to write or to reach files or the network
   + Cancelled              a shutdown asked the refresh to stop; nothing it fetched was kept
+  + ScopeDropRefused       a full run would take too much of the landscape out of scope at once
 """
 
 from __future__ import annotations
@@ -75,6 +76,10 @@ class QueryRefused(TrackerError):
 
 class Cancelled(TrackerError):
     "A shutdown asked the refresh to stop; nothing it fetched was kept"
+
+
+class ScopeDropRefused(TrackerError):
+    "A full run would mark too many trials out of scope at once; it needs the user's confirmation"
 
 
 def one_line(text: str) -> str:

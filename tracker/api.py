@@ -30,13 +30,18 @@ def scope_for(settings: Settings) -> list[ScopeQuery]:
 
 def run_refresh(settings: Settings, *, full: bool = False, trigger: str = "cli",
                 transport: httpx.BaseTransport | None = None, reporter: Reporter | None = None,
-                scope: list[ScopeQuery] | None = None, cancel: threading.Event | None = None) -> RefreshResult:
-    """Refresh from CT.gov (incremental unless a full reconciliation is asked for or due) and publish."""
+                scope: list[ScopeQuery] | None = None, cancel: threading.Event | None = None,
+                allow_scope_drop: bool = False) -> RefreshResult:
+    """Refresh from CT.gov (incremental unless a full reconciliation is asked for or due) and publish.
+
+    `allow_scope_drop` confirms a full run that takes much of the landscape out of scope at once.
+    """
     from tracker import landscape, refresh
 
     return refresh.run_refresh(
         settings, scope if scope is not None else scope_for(settings), full=full, trigger=trigger,
         transport=transport, reporter=reporter, cancel=cancel, post_load=landscape.post_load_hook(settings),
+        allow_scope_drop=allow_scope_drop,
     )
 
 

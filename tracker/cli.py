@@ -75,8 +75,10 @@ def cli() -> None:
 @cli.command()
 @click.option("--full", is_flag=True, help="Re-run every scope query without the date window and mark "
               "trials that left the scope.")
+@click.option("--allow-scope-drop", is_flag=True, help="With --full: confirm that more than 20 % (and more than "
+              "50) of the trials in scope really left it; without it such a run fails and keeps the previous data.")
 @handle_errors
-def refresh(full: bool) -> None:
+def refresh(full: bool, allow_scope_drop: bool) -> None:
     """Fetch what changed on CT.gov since the last run, load it, and publish the database.
 
     Incremental by default; a full reconciliation runs when asked or when the last one is older
@@ -86,16 +88,19 @@ def refresh(full: bool) -> None:
 
         tracker refresh
         tracker refresh --full
+        tracker refresh --full --allow-scope-drop
     """
     from tracker.progress import reporter_for_terminal
 
+    if allow_scope_drop and not full:
+        raise click.ClickException("--allow-scope-drop confirms what a full run found: use it with --full")
     settings = load_settings()
     reporter, progress = reporter_for_terminal()
     if progress is not None:
         with progress:
-            result = api.run_refresh(settings, full=full, reporter=reporter)
+            result = api.run_refresh(settings, full=full, reporter=reporter, allow_scope_drop=allow_scope_drop)
     else:
-        result = api.run_refresh(settings, full=full, reporter=reporter)
+        result = api.run_refresh(settings, full=full, reporter=reporter, allow_scope_drop=allow_scope_drop)
     if result.status == "failed":
         raise click.ClickException(result.summary())
     click.echo(result.summary())
@@ -303,13 +308,15 @@ def dashboard() -> None:
 
 
 @cli.command("settings")
+@handle_errors
 def show_settings() -> None:
-    """List every setting, its environment variable, default and current value.
+    """Check every setting, then list it with its environment variable, default and current value.
 
     Example:
 
         TRACKER_MAX_RPM=30 tracker settings
     """
+    Settings.from_env()
     current = dict(os.environ)
     for env, default, help_text in settings_table():
         value = current.get(env)

@@ -16,6 +16,7 @@ Tracker exceptions; library code raises them, the CLI prints their message as on
     - QueryInterrupted     the statement was stopped (time limit or Ctrl-C)
     - QueryOutOfMemory     the statement needed more memory than the limit
   + Cancelled              a shutdown asked the refresh to stop; nothing it fetched was kept
+  + ScopeDropRefused       a full run would take too much of the landscape out of scope at once
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class ConfigError(TrackerError):
     "A setting or an input file is malformed"
 
     def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"{name}: {message}")
+        super().__init__(one_line(f"{name}: {message}"))
         self.name = name
 
 
@@ -95,3 +96,14 @@ class QueryOutOfMemory(QueryFailed):
 
 class Cancelled(TrackerError):
     "A shutdown asked the refresh to stop; nothing it fetched was kept"
+
+
+class ScopeDropRefused(TrackerError):
+    "A full run would mark too many trials out of scope at once; it needs the user's confirmation"
+
+
+def one_line(text: str) -> str:
+    """Text with its line breaks and other control characters escaped, so a message stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

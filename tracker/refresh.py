@@ -13,7 +13,7 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from tracker import __version__, db, files, publish, recovery, store
+from tracker import __version__, checks, db, files, publish, recovery, store
 from tracker.config import Settings
 from tracker.ctgov import CtGov
 from tracker.errors import Cancelled, DatabaseError, DiskFull, ReconciliationError, TrackerError
@@ -100,8 +100,13 @@ def run_refresh(
     post_load: PostLoadHook | None = None,
     cancel: threading.Event | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    allow_scope_drop: bool = False,
 ) -> RefreshResult:
-    """Refresh the working database from CT.gov and publish it; a failure leaves published data as it was."""
+    """Refresh the working database from CT.gov and publish it; a failure leaves published data as it was.
+
+    A full run that would take more than checks.SCOPE_DROP_SHARE of the trials in scope out of it fails
+    unless `allow_scope_drop` confirms it.
+    """
     reporter = reporter or LogReporter()
     settings = recovery.resolved(settings)
     with recovery.refresh_lock(settings):
@@ -109,7 +114,8 @@ def run_refresh(
         try:
             with db.writer(settings.work_path, memory_limit=settings.memory_limit) as con:
                 result = _run(settings, scope, con, full=full, trigger=trigger, transport=transport,
-                              reporter=reporter, post_load=post_load, cancel=cancel, now=now)
+                              reporter=reporter, post_load=post_load, cancel=cancel, now=now,
+                              allow_scope_drop=allow_scope_drop)
                 db.checkpoint(con)
             if result.status == "failed" and result.dirty:
                 # pages were committed as they came: the run is undone by going back to the published file
@@ -155,7 +161,7 @@ def run_locked(settings: Settings, work: Callable[[db.Connection], T]) -> T:
 
 def _run(settings: Settings, scope: Sequence[ScopeQuery], con: db.Connection, *, full: bool, trigger: str,
          transport: httpx.BaseTransport | None, reporter: Reporter, post_load: PostLoadHook | None,
-         cancel: threading.Event | None, now: Callable[[], datetime]) -> RefreshResult:
+         cancel: threading.Event | None, now: Callable[[], datetime], allow_scope_drop: bool) -> RefreshResult:
     store.prepare(con)
     mode = "full" if full or _full_due(con, settings, now()) else "incremental"
     started_at = now()
@@ -164,7 +170,7 @@ def _run(settings: Settings, scope: Sequence[ScopeQuery], con: db.Connection, *,
     client = CtGov(settings, transport=transport, cancel=cancel)
     try:
         with client:
-            _fetch_and_load(settings, scope, con, client, result, reporter, post_load, now)
+            _fetch_and_load(settings, scope, con, client, result, reporter, post_load, now, allow_scope_drop)
     except Exception as exc:
         error = _as_tracker_error(exc, settings.work_path)
         _fail(con, settings, result, client.requests, str(error or f"{type(exc).__name__}: {exc}"), now)
@@ -186,7 +192,7 @@ def _as_tracker_error(exc: Exception, work_path: Path) -> TrackerError | None:
 
 def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Connection, client: CtGov,
                     result: RefreshResult, reporter: Reporter, post_load: PostLoadHook | None,
-                    now: Callable[[], datetime]) -> None:
+                    now: Callable[[], datetime], allow_scope_drop: bool) -> None:
     version = client.fetch_version()
     result.data_timestamp = version.data_timestamp
     result.api_version = version.api_version
@@ -213,6 +219,7 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
                                      values={"requests": client.requests})
                 return
     store.begin_loading(con)
+    in_scope_before: int = db.scalar(con, "select count(*) from raw.studies where is_in_scope")
     # windows are fixed before anything loads: studies this run stores must not move a later query's window
     windows = store.query_windows(con, settings.overlap_days) if result.mode == "incremental" else {}
     for index, query in enumerate(todo, start=1):
@@ -229,6 +236,7 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
         left = 0
         if result.mode == "full":
             left = store.close_full_scope(con, run_id=result.run_id, now=now())
+            checks.check_scope_drop(left, in_scope_before, allowed=allow_scope_drop)
             store.deactivate_other_queries(con, [q.key for q in scope])
         counts = store.run_counts(con)
         if post_load is not None:
@@ -331,6 +339,7 @@ def _fetch_attempt(con: db.Connection, client: CtGov, query: ScopeQuery, params:
         url = page.url
         if pages == 1:
             total_count = page.total_count
+        checks.check_records(page.studies, label=query.label, page=pages, url=page.url)
         if not page.studies:
             empty += 1
         buffer.extend(page.studies)

@@ -252,7 +252,8 @@ def daemon() -> None:
 def up(demo: bool) -> None:
     """The main job: first refresh when the database is empty, then the daemon and the dashboard.
 
-    The dashboard binds to TRACKER_HOST (127.0.0.1) on TRACKER_PORT; Ctrl-C stops both cleanly.
+    The dashboard binds to TRACKER_HOST (127.0.0.1) on TRACKER_PORT; Ctrl-C, SIGTERM or SIGHUP stop both
+    cleanly.
 
     Example:
 
@@ -292,19 +293,15 @@ def demo() -> None:
 def dashboard() -> None:
     """Serve the dashboard alone (no refreshes), reading the published database.
 
+    It binds to TRACKER_HOST (127.0.0.1) on TRACKER_PORT; Ctrl-C, SIGTERM or SIGHUP stop it.
+
     Example:
 
         TRACKER_PORT=8600 tracker dashboard
     """
     from tracker import serve
 
-    settings = load_settings()
-    process = serve.start_dashboard(settings)
-    click.echo(f"Dashboard: {serve.dashboard_url(settings)}")
-    try:
-        process.wait()
-    except KeyboardInterrupt:
-        serve.stop(process)
+    serve.run_dashboard(load_settings(), echo=click.echo)
 
 
 @cli.command("settings")

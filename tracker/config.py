@@ -107,7 +107,8 @@ class Settings:
     )
     memory_limit: str = _setting(
         "TRACKER_DUCKDB_MEMORY",
-        "DuckDB memory limit for refreshes and for `tracker sql`: a size such as `1GB`, `512MiB` (at least 64MB), or `1%`-`100%` of RAM.",
+        "DuckDB memory limit for refreshes and for `tracker sql`: a size such as `1GB`, `512MiB` "
+        "(at least 64MB), or `1%`-`100%` of RAM.",
         "1GB",
     )
     sql_timeout: float = _setting(

@@ -1,4 +1,8 @@
-"""Plotly figures built from query results (pure: frames in, figures out); CT.gov text is escaped."""
+"""Plotly figures built from query results (pure: frames in, figures out).
+
+Plotly renders a subset of HTML (<b>, <a href>, <br>) in tick labels, legend names, hover text and
+annotations, so every label that comes from CT.gov or the database goes through `safe` first.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ def text_color(background: str) -> str:
 
 
 def safe(text: object, limit: int = 120) -> str:
-    """CT.gov text for a plotly label: HTML-escaped (plotly renders a subset of HTML) and shortened."""
+    """Text from CT.gov or the database for a plotly label: HTML-escaped and shortened."""
     value = "" if text is None else str(text)
     if len(value) > limit:
         value = value[: limit - 1] + "…"
@@ -42,23 +46,30 @@ def bubble_matrix(frame: pl.DataFrame, *, x: str, y: str, value: str, x_order: S
     """A count matrix drawn as sized squares: unlike a heatmap, every cell can be clicked and selected."""
     xs = [v for v in x_order if v in set(frame[x].to_list())]
     ys = [v for v in y_order if v in set(frame[y].to_list())]
+
+    def x_text(value: str | None) -> str:
+        return safe(x_label(value))
+
+    def y_text(value: str | None) -> str:
+        return safe(y_label(value))
+
     fig = go.Figure()
     peak = max(frame[value].max() or 1, 1)
     for code in ys:
         part = frame.filter(pl.col(y) == code)
         counts = part[value].to_list()
         fig.add_trace(go.Scatter(
-            x=[x_label(v) for v in part[x].to_list()], y=[y_label(code)] * part.height,
+            x=[x_text(v) for v in part[x].to_list()], y=[y_text(code)] * part.height,
             mode="markers+text", text=[str(c) for c in counts], textposition="middle center",
             textfont={"color": text_color(color_of(code)), "size": 11},
             marker={"symbol": "square", "size": [24 + 30 * (c / peak) ** 0.5 for c in counts],
                     "color": color_of(code), "line": {"width": 1, "color": "#444444"}},
-            customdata=[[code, v] for v in part[x].to_list()], name=y_label(code),
+            customdata=[[code, v] for v in part[x].to_list()], name=y_text(code),
             hovertemplate="%{y} × %{x}: %{text} trials<extra></extra>", showlegend=False,
         ))
-    fig.update_xaxes(categoryorder="array", categoryarray=[x_label(v) for v in xs], side="top",
+    fig.update_xaxes(categoryorder="array", categoryarray=[x_text(v) for v in xs], side="top",
                      showgrid=True, gridcolor="#EEEEEE")
-    fig.update_yaxes(categoryorder="array", categoryarray=[y_label(v) for v in reversed(ys)], showgrid=True,
+    fig.update_yaxes(categoryorder="array", categoryarray=[y_text(v) for v in reversed(ys)], showgrid=True,
                      gridcolor="#EEEEEE")
     return _layout(fig, height)
 
@@ -73,13 +84,13 @@ def status_bars(frame: pl.DataFrame, mechanism_order: Sequence[str], mechanism_l
             continue
         counts = dict(zip(part["mechanism_class"].to_list(), part["trials"].to_list(), strict=True))
         fig.add_trace(go.Bar(
-            y=[mechanism_label(m) for m in mechanisms], x=[counts.get(m, 0) for m in mechanisms], orientation="h",
-            name=status_label(status), marker_color=STATUS_COLORS[status],
+            y=[safe(mechanism_label(m)) for m in mechanisms], x=[counts.get(m, 0) for m in mechanisms],
+            orientation="h", name=safe(status_label(status)), marker_color=STATUS_COLORS[status],
             customdata=[[m, status] for m in mechanisms],
-            hovertemplate="%{y}: %{x} " + safe(status_label(status)) + " trials<extra></extra>",
+            hovertemplate="%{y}: %{x} %{fullData.name} trials<extra></extra>",
         ))
     fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.15})
-    fig.update_yaxes(categoryorder="array", categoryarray=[mechanism_label(m) for m in reversed(mechanisms)])
+    fig.update_yaxes(categoryorder="array", categoryarray=[safe(mechanism_label(m)) for m in reversed(mechanisms)])
     return _layout(fig, 60 + 36 * max(len(mechanisms), 3))
 
 
@@ -89,7 +100,7 @@ def growth_lines(frame: pl.DataFrame, mechanism_order: Sequence[str], mechanism_
         part = frame.filter(pl.col("mechanism_class") == code).sort("start_year")
         fig.add_trace(go.Scatter(
             x=part["start_year"].to_list(), y=part["trials"].to_list(), mode="lines+markers",
-            name=mechanism_label(code), line={"color": MECHANISM_COLORS.get(code, "#777777"), "width": 2},
+            name=safe(mechanism_label(code)), line={"color": MECHANISM_COLORS.get(code, "#777777"), "width": 2},
             customdata=[[code, y] for y in part["start_year"].to_list()],
             hovertemplate="%{fullData.name}, %{x}: %{y} trials started<extra></extra>",
         ))
@@ -109,7 +120,7 @@ def pipeline(frame: pl.DataFrame, mechanism_label: Label) -> go.Figure:
         counts = part.group_by("highest_phase").len()
         by_phase = dict(zip(counts["highest_phase"].to_list(), counts["len"].to_list(), strict=True))
         fig.add_trace(go.Bar(
-            x=phases, y=[by_phase.get(p, 0) for p in phases], name=mechanism_label(code),
+            x=phases, y=[by_phase.get(p, 0) for p in phases], name=safe(mechanism_label(code)),
             marker_color=MECHANISM_COLORS[code],
             hovertemplate="%{fullData.name}: %{y} agents reached %{x}<extra></extra>",
         ))
@@ -130,7 +141,8 @@ def gantt(frame: pl.DataFrame) -> go.Figure:
         fig.add_trace(go.Bar(
             base=[s.isoformat() for s in starts],
             x=[max((e - s).days, 1) * 86_400_000 for s, e in zip(starts, ends, strict=True)],
-            y=part["nct_id"].to_list(), orientation="h", name=phase, marker_color=PHASE_COLORS[phase],
+            y=[safe(n) for n in part["nct_id"].to_list()], orientation="h", name=phase,
+            marker_color=PHASE_COLORS[phase],
             customdata=[[safe(t, 90), s.isoformat(), e.isoformat()] for t, s, e in
                         zip(part["brief_title"].to_list(), starts, ends, strict=True)],
             hovertemplate="%{y}: %{customdata[0]}<br>%{customdata[1]} → %{customdata[2]}<extra></extra>",
@@ -146,7 +158,9 @@ def country_map(frame: pl.DataFrame) -> go.Figure:
         locations=frame["country"].to_list(), locationmode="country names", z=frame["sites"].to_list(),
         colorscale="Blues", marker_line_color="#999999", colorbar_title="sites",
         customdata=frame.select("trials", "recruiting_sites").rows(),
-        hovertemplate="%{location}: %{z} sites, %{customdata[1]} recruiting, %{customdata[0]} trials<extra></extra>",
+        # the locations are matched against plotly's country names; the hover shows the escaped copy
+        text=[safe(c) for c in frame["country"].to_list()],
+        hovertemplate="%{text}: %{z} sites, %{customdata[1]} recruiting, %{customdata[0]} trials<extra></extra>",
     ))
     fig.update_geos(showframe=False, showcoastlines=True, projection_type="natural earth",
                     projection_rotation={"lon": 10}, center={"lon": 10, "lat": 20})

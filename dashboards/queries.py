@@ -1,61 +1,28 @@
 """Every query the dashboard runs: short read-only connections to the published database, public views only.
 
 Each function is cached by Streamlit and keyed by the published file's identity (`Source`), so a new
-refresh (a new file, atomically renamed into place) is read on the next script run.
+refresh (a new file, atomically renamed into place) is read on the next script run; dashboards/readers.py
+holds the connections.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import threading
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 import streamlit as st
 
 from dashboards.filters import Filters
-from tracker import db
+from dashboards.readers import ReaderPool, Source
 from tracker.errors import TrackerError
 
 TTL = "10m"
-@dataclass(frozen=True)
-class Source:
-    """The published database as the cache key: its path and the identity of the file now behind it."""
-
-    path: str
-    mtime_ns: int
-    size: int
-
-    @classmethod
-    def of(cls, path: Path) -> Source | None:
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return None
-        return cls(str(path), stat.st_mtime_ns, stat.st_size)
-
-
-_readers: dict[Source, db.Reader] = {}
-_readers_lock = threading.Lock()
-KEEP_READERS = 2  # the current file and the one before it, which a rerun in flight may still read
-
-
-def _reader(source: Source) -> db.Reader:
-    """One read-only connection per published file, shared by sessions; older files are let go."""
-    with _readers_lock:
-        reader = _readers.get(source)
-        if reader is None:
-            reader = _readers[source] = db.Reader(source.path)
-            for stale in list(_readers)[:-KEEP_READERS]:
-                _readers.pop(stale).close()
-        return reader
+READERS = ReaderPool()
 
 
 def _frame(source: Source, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
-    return _reader(source).frame(sql, params or [])
+    return READERS.get(source).frame(sql, params or [])
 
 
 def _per_class_count(f: Filters) -> str:

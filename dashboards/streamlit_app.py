@@ -32,6 +32,7 @@ navigation = st.navigation({
 
 context = ui.build_context()
 st.title("NK-cell immunotherapy trial landscape")
-st.caption(f"ClinicalTrials.gov data as of {ui.data_as_of(context)} · {context.filters.describe()}")
+st.caption(f"ClinicalTrials.gov data as of {ui.literal(ui.data_as_of(context))} · "
+           f"{ui.literal(context.filters.describe())}")
 ui.banners(context)
 navigation.run()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import string
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -11,12 +13,29 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.filters import CHECKPOINT_MODES, ONCOLOGY_MODES, URL_KEYS, Filters
-from dashboards.queries import Source
+from dashboards.readers import Source
 from dashboards.theme import PHASE_ORDER, STATUS_ORDER, Labels
 from tracker.config import Settings
 from tracker.errors import ConfigError, TrackerError
 
 PAGE_KEYS = ("nct",)  # query parameters that belong to one page, kept when filters change
+# Streamlit finds autolinks (http://…, www.…, a@b.c) in the text after backslash escapes are resolved, so
+# escaping cannot stop them; an invisible word joiner after the start of the pattern does
+_AUTOLINK_STARTS = re.compile(r"(?i)https?:|www(?=\.)|@")
+WORD_JOINER = "\u2060"
+
+
+def literal(value: object) -> str:
+    """Text from CT.gov, the database or the URL for any Streamlit argument that renders Markdown.
+
+    Labels, values, help, captions, headings, alerts and expander or tab labels all render Markdown
+    (links, emphasis, LaTeX, :colour[…], emoji and icon shortcodes); every ASCII punctuation character is
+    backslash-escaped, so the text shows exactly as written, on one line. Widget options, st.text,
+    st.json and dataframe cells are shown as plain text by Streamlit and must not be escaped.
+    """
+    text = " ".join(("" if value is None else str(value)).split())
+    text = _AUTOLINK_STARTS.sub(lambda match: match.group(0) + WORD_JOINER, text)
+    return "".join("\\" + char if char in string.punctuation else char for char in text)
 
 
 @dataclass(frozen=True)
@@ -36,7 +55,7 @@ def settings() -> Settings:
     try:
         return Settings.from_env()
     except ConfigError as exc:
-        st.error(f"Configuration error: {exc}")
+        st.error(f"Configuration error: {literal(exc)}")
         st.stop()
         raise
 
@@ -135,6 +154,7 @@ def _multi(label: str, key: str, options: list[str], chosen: tuple[str, ...],
         st.session_state[key] = [c for c in chosen if c in options]
     else:
         st.session_state[key] = [c for c in st.session_state[key] if c in options]
+    # options are shown as plain text (unlike radio options, which render Markdown): no escaping here
     value: list[str] = st.multiselect(label, options, key=key, format_func=format_func)
     return value
 
@@ -184,7 +204,7 @@ def banners(ctx: Context) -> None:
     """The demo banner, data freshness, and any error reading the database."""
     overview = ctx.overview
     if overview.get("error"):
-        st.error(f"The database at {ctx.db_path} cannot be read: {overview['error']}")
+        st.error(f"The database at {literal(ctx.db_path)} cannot be read: {literal(overview['error'])}")
     if overview.get("synthetic_trials"):
         st.warning("**Demo data: synthetic records.** These trials come from the bundled demo corpus "
                    "(reserved NCT9xxxxxxx ids), not from ClinicalTrials.gov.", icon=":material/science:")
@@ -193,7 +213,7 @@ def banners(ctx: Context) -> None:
 def first_run(ctx: Context) -> None:
     """What to do when there is no data yet, instead of an exception."""
     st.info(
-        f"No trial data yet at `{ctx.db_path}`.\n\n"
+        f"No trial data yet at {literal(ctx.db_path)}.\n\n"
         "- `tracker up` fetches the landscape from ClinicalTrials.gov, then refreshes it on schedule;\n"
         "- `tracker up --demo` (or `tracker demo`) loads the bundled synthetic demo corpus, no network needed;\n"
         "- `tracker refresh` runs one refresh by hand.\n\nThis page updates within a minute of the first refresh.",

@@ -37,14 +37,17 @@ class CliResult:
 
 
 def run_cli(args: Sequence[str], env: Mapping[str, str] | None = None, *, timeout: float = 60.0,
-            cwd: Path | None = None, stdin: str | None = None) -> CliResult:
-    """`tracker ARGS` with only the given TRACKER_* settings; a hang fails the test with what it printed."""
+            cwd: Path | None = None, stdin: str | None = None, prefix: Sequence[str] = ()) -> CliResult:
+    """`tracker ARGS` with only the given TRACKER_* settings; a hang fails the test with what it printed.
+
+    `prefix` runs the command under another one, e.g. setpriv to take root's permission override away.
+    """
     base = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     base["PYTHONPATH"] = os.pathsep.join([str(ROOT), base.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     base["COLUMNS"] = "200"
     started = time.monotonic()
     try:
-        done = subprocess.run([sys.executable, "-m", "tracker.cli", *args], env={**base, **(env or {})},
+        done = subprocess.run([*prefix, sys.executable, "-m", "tracker.cli", *args], env={**base, **(env or {})},
                               cwd=cwd, input=stdin, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")

@@ -121,6 +121,12 @@ def flaky(failures: list[httpx.Response | Exception], final: dict[str, object]) 
     pytest.param(httpx.Response(200, content=b"<html>maintenance</html>"), id="non-json-body"),
     pytest.param(httpx.Response(200, content=b'{"studies": [{"a": "\xff\xfe"}]}'), id="invalid-utf8"),
     pytest.param(httpx.Response(200, json={"unexpected": True}), id="json-without-studies"),
+    pytest.param(httpx.Response(200, json={"studies": {"0": {}}}), id="studies-not-a-list"),
+    pytest.param(httpx.Response(200, json={"studies": [], "totalCount": "3"}), id="total-count-as-text"),
+    pytest.param(httpx.Response(200, json={"studies": [], "totalCount": -1}), id="negative-total-count"),
+    pytest.param(httpx.Response(200, json={"studies": [], "totalCount": 10**15}), id="huge-total-count"),
+    pytest.param(httpx.Response(200, json={"studies": [], "nextPageToken": 5}), id="page-token-not-a-string"),
+    pytest.param(httpx.Response(200, json={"studies": [], "nextPageToken": "p" * 5000}), id="huge-page-token"),
 ])
 def test_transient_failures_are_retried(settings: Settings, failure: httpx.Response | Exception) -> None:
     handler, seen = flaky([failure, failure], {"studies": [study("NCT90000001")], "totalCount": 1})

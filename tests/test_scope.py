@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 
 from tracker.errors import ConfigError
 from tracker.scope import (
     IDS_PER_REQUEST,
+    MAX_PARAMS_CHARS,
     MAX_QUERY_CHARS,
     agent_queries,
     build_scope,
@@ -65,7 +66,8 @@ def test_query_keys_are_stable_and_distinct() -> None:
 def test_id_lists_are_batched() -> None:
     ids = [f"NCT{90000000 + i:08d}" for i in range(450)]
     queries = id_queries("watch", ids)
-    assert [len(q.params_dict()["filter.ids"].split(",")) for q in queries] == [IDS_PER_REQUEST, IDS_PER_REQUEST, 50]
+    assert [len(q.params_dict()["filter.ids"].split(",")) for q in queries] == [IDS_PER_REQUEST] * 4 + [50]
+    assert all(len(urlencode(q.params)) <= MAX_PARAMS_CHARS for q in queries)
 
 
 def test_generic_searches_load() -> None:
@@ -112,6 +114,18 @@ nct_ids = ["NCT90000003", "nct90000004"]
     pytest.param('[[ids]]\nlabel = "x"\nnct_ids = ["NCT1234"]', "'NCT1234' is not an NCT id", id="bad-id"),
     pytest.param('[[watch]]\nlabel = "x"', "unknown table(s) ['watch']", id="unknown-table"),
     pytest.param('[[query]\nlabel = "x"', "is not valid TOML", id="bad-toml"),
+    pytest.param('[[query]]\nlabel = "x"\nparams = { "query.intr" = "x" }\nfilter = "AREA[Phase]PHASE2"',
+                 "[[query]] #1: unknown key(s) 'filter'; a [[query]] entry has only label, params",
+                 id="unknown-query-key"),
+    pytest.param('[[ids]]\nlabel = "x"\nnct_ids = ["NCT01714739"]\nids = ["NCT03841110"]',
+                 "[[ids]] #1: unknown key(s) 'ids'; a [[ids]] entry has only label, nct_ids", id="unknown-ids-key"),
+    pytest.param('[[ids]]\nlabel = "x"\nnct_ids = ["NCT0171473\u0669"]', "is not an NCT id", id="arabic-digit"),
+    pytest.param('[[ids]]\nlabel = "x"\nnct_ids = ["NCT017147391"]', "is not an NCT id", id="nine-digits"),
+    pytest.param("query = [1, 2]", "query must be an array of tables", id="array-of-numbers"),
+    pytest.param("a = " + "[" * 50_000 + "]" * 50_000, "nests arrays or tables too deeply", id="deep-nesting"),
+    pytest.param('[[query]]\nlabel = "x"\nparams = { "query.intr" = "' + " OR ".join(f"drug{i}" for i in range(400))
+                 + '" }', "[[query]] #1: its parameters are 4,297 characters once URL-encoded",
+                 id="query-longer-than-a-url"),
 ])
 def test_bad_scope_files_get_one_line_errors(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(ConfigError) as caught:
@@ -124,6 +138,44 @@ def test_bad_scope_files_get_one_line_errors(tmp_path: Path, text: str, expected
 def test_missing_scope_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         user_queries(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    pytest.param(b"\xff\xfe[\x00[\x00", "is not UTF-8 text (byte 0xff at offset 0)", id="utf16"),
+    pytest.param(bytes(range(256)), "is not UTF-8 text (byte 0x80 at offset 128)", id="binary"),
+    pytest.param(b"\x00" * 10, "is not valid TOML", id="nul-bytes"),
+])
+def test_a_binary_scope_file_is_one_line(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "scope.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as caught:
+        user_queries(path)
+    assert "TRACKER_SCOPE" in str(caught.value) and expected in str(caught.value)
+    assert str(caught.value).isprintable()
+
+
+def test_a_directory_as_scope_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is a directory"):
+        user_queries(tmp_path)
+
+
+def test_a_query_of_many_nct_ids_is_split_into_requests_that_fit_a_url(tmp_path: Path) -> None:
+    ids = [f"NCT{90000000 + i:08d}" for i in range(450)]
+    path = write(tmp_path, f'[[query]]\nlabel = "many"\nparams = {{ "query.term" = "{" ".join(ids)}", '
+                           '"filter.overallStatus" = "RECRUITING" }')
+    queries = user_queries(path)
+    assert len(queries) > 1
+    assert all(len(urlencode(q.params)) <= MAX_PARAMS_CHARS for q in queries)
+    # the union of the batches is the query: every id once, every batch with the other filter
+    sent = [i for q in queries for i in q.params_dict()["filter.ids"].split(",")]
+    assert sorted(sent) == ids
+    assert all(q.params_dict()["filter.overallStatus"] == "RECRUITING" for q in queries)
+    assert [q.label for q in queries][:2] == ["many (1)", "many (2)"]
+
+
+def test_one_catalogue_alias_longer_than_a_url_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="more than one CT.gov request can carry"):
+        or_batches(["x" * (MAX_QUERY_CHARS + 1)])
 
 
 def test_build_scope_deduplicates(tmp_path: Path) -> None:

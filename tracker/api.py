@@ -5,16 +5,22 @@ from __future__ import annotations
 import re
 import threading
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-import polars as pl
-
-from tracker import db, heartbeat, landscape, refresh, store
+from tracker import db, heartbeat, sandbox
 from tracker.config import Settings
 from tracker.errors import ConfigError
-from tracker.refresh import RefreshResult, Reporter
 from tracker.scope import ScopeQuery, build_scope
+
+if TYPE_CHECKING:
+    import httpx
+    import polars as pl
+
+    from tracker import landscape
+    from tracker.refresh import RefreshResult, Reporter
+
+# the refresh, the classifier and the HTTP client are imported where they are used: `tracker sql` and
+# `tracker status` start half a second sooner without them
 
 
 def scope_for(settings: Settings) -> list[ScopeQuery]:
@@ -28,16 +34,24 @@ def scope_for(settings: Settings) -> list[ScopeQuery]:
 
 def run_refresh(settings: Settings, *, full: bool = False, trigger: str = "cli",
                 transport: httpx.BaseTransport | None = None, reporter: Reporter | None = None,
-                scope: list[ScopeQuery] | None = None, cancel: threading.Event | None = None) -> RefreshResult:
-    """Refresh from CT.gov (incremental unless a full reconciliation is asked for or due) and publish."""
+                scope: list[ScopeQuery] | None = None, cancel: threading.Event | None = None,
+                allow_scope_drop: bool = False) -> RefreshResult:
+    """Refresh from CT.gov (incremental unless a full reconciliation is asked for or due) and publish.
+
+    `allow_scope_drop` confirms a full run that takes much of the landscape out of scope at once.
+    """
+    from tracker import landscape, refresh
+
     return refresh.run_refresh(
         settings, scope if scope is not None else scope_for(settings), full=full, trigger=trigger,
         transport=transport, reporter=reporter, cancel=cancel, post_load=landscape.post_load_hook(settings),
+        allow_scope_drop=allow_scope_drop,
     )
 
 
 def classify(settings: Settings) -> landscape.ClassifyResult:
     """Re-classify every stored trial with the current catalogue, without fetching; publish the result."""
+    from tracker import landscape, refresh
     from tracker.changes.rules import load_rules
     from tracker.changes.stage import relabel
 
@@ -52,42 +66,49 @@ def classify(settings: Settings) -> landscape.ClassifyResult:
     return refresh.run_locked(settings, work)
 
 
-def curation_queue(settings: Settings, *, limit: int = 50) -> pl.DataFrame:
+def curation_queue(settings: Settings, *, limit: int = 50) -> db.Rendered:
     """Unrecognised intervention names by frequency: candidates for new catalogue aliases."""
-    return db.run_readonly_query(
-        settings.db_path,
+    return run_sql(
+        settings,
         "select intervention_name, example_spelling, intervention_type, n_trials, n_trials_outside_landscape, "
         f"n_trials_in_landscape, example_nct_ids from curation_queue order by n_trials desc, intervention_name "
         f"limit {int(limit)}",
     )
 
 
-def run_sql(settings: Settings, query: str) -> pl.DataFrame:
-    """Run read-only ad-hoc SQL on the published database."""
-    return db.run_readonly_query(settings.db_path, query)
+def run_sql(settings: Settings, query: str, *, render: str = "text") -> db.Rendered:
+    """Run read-only ad-hoc SQL on the published database, within TRACKER_SQL_TIMEOUT and TRACKER_DUCKDB_MEMORY.
+
+    Values come back as text (nested values as JSON), or with render="json" as JSON literals.
+    """
+    return sandbox.run_readonly(settings.db_path, query, render=render, timeout=settings.sql_timeout,
+                                memory_limit=settings.memory_limit)
 
 
 def status(settings: Settings, *, runs: int = 10) -> dict[str, Any]:
     """What the published database holds and what the last runs did."""
+    from tracker import store
+
     con = db.connect(settings.db_path, read_only=True)
     try:
-        holdings = con.execute(
-            "select count(*) filter (is_in_scope), count(*) filter (not is_in_scope), "
-            "(select count(*) from raw.study_versions), max(last_update_post_date) from raw.studies"
-        ).fetchall()[0]
-        last_runs = db.fetch_frame(
-            con, "select run_id, started_at, finished_at, status, mode, requests, studies_fetched, studies_new, "
-                 "studies_changed, studies_left_scope, data_timestamp, error from main.refresh_runs "
-                 "order by run_id desc limit ?", [runs],
-        ).to_dicts()
-        last_ok = store.last_run(con, status="succeeded")
-        queries = db.fetch_frame(
-            con, "select label, mode, since_date, pages, distinct_studies, total_count, is_reconciled, note "
-                 "from main.refresh_queries where run_id = ? order by label",
-            [last_ok["run_id"] if last_ok else -1],
-        ).to_dicts()
-        # synthetic records use the reserved NCT9xxxxxxx range, which no real trial will reach for decades
-        demo = db.scalar(con, "select count(*) from raw.studies where nct_id like 'NCT9%'")
+        with db.errors(settings.db_path, doing="read"):
+            holdings = con.execute(
+                "select count(*) filter (is_in_scope), count(*) filter (not is_in_scope), "
+                "(select count(*) from raw.study_versions), max(last_update_post_date) from raw.studies"
+            ).fetchall()[0]
+            last_runs = db.fetch_frame(
+                con, "select run_id, started_at, finished_at, status, mode, requests, studies_fetched, studies_new, "
+                     "studies_changed, studies_left_scope, data_timestamp, error from main.refresh_runs "
+                     "order by run_id desc limit ?", [runs],
+            ).to_dicts()
+            last_ok = store.last_run(con, status="succeeded")
+            queries = db.fetch_frame(
+                con, "select label, mode, since_date, pages, distinct_studies, total_count, is_reconciled, note "
+                     "from main.refresh_queries where run_id = ? order by label",
+                [last_ok["run_id"] if last_ok else -1],
+            ).to_dicts()
+            # synthetic records use the reserved NCT9xxxxxxx range, which no real trial will reach for decades
+            demo = db.scalar(con, "select count(*) from raw.studies where nct_id like 'NCT9%'")
     finally:
         con.close()
     beat = heartbeat.read(settings.heartbeat_path)

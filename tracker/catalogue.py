@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from tracker.errors import CatalogueError
+from tracker.config import check_input_file
+from tracker.errors import CatalogueError, ConfigError
 
 CATALOGUE_DIR = Path(__file__).parent / "catalogue"
 VOCABULARY_FILE = CATALOGUE_DIR / "vocabulary.toml"
@@ -410,12 +411,21 @@ class _Source:
         self.path = path
         self.name = str(path)
         try:
+            # a device such as /dev/zero would never end, a FIFO would block
+            check_input_file(what, path)
+        except ConfigError as exc:
+            raise CatalogueError(self.name, None, "file", str(exc).removeprefix(f"{what}: ")) from None
+        try:
             self.text = path.read_text(encoding="utf-8")
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise CatalogueError(self.name, None, "file", f"cannot read the {what}: {reason}") from exc
+        except UnicodeDecodeError:
+            raise CatalogueError(self.name, None, "file", f"the {what} is not UTF-8 text") from None
         try:
             self.data: dict[str, Any] = tomllib.loads(self.text)
+        except RecursionError:
+            raise CatalogueError(self.name, None, "toml", "arrays or tables nested too deeply to read") from None
         except tomllib.TOMLDecodeError as exc:
             message = str(exc)
             found = _TOML_POSITION.search(message) or _TOML_LINE.search(message)

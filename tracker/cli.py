@@ -2,20 +2,46 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
+import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 import click
 
-from tracker import __version__, api, logs
+from tracker import __version__, api, db, failures, logs
 from tracker.config import Settings, settings_table
 from tracker.errors import TrackerError
 
 F = TypeVar("F", bound=Callable[..., Any])
+# large enough for any real use, small enough for DuckDB's BIGINT LIMIT
+MANY = 1_000_000_000
+
+
+def failure(message: str, status: int) -> click.ClickException:
+    """One line on stderr and an exit status (tracker.failures); click reads the status from the class."""
+    kind: type[click.ClickException] = type(f"Failure{status}", (click.ClickException,), {"exit_code": status})
+    return kind(message)
+
+
+class TrackerGroup(click.Group):
+    """The safety net: whatever a command raises ends as one line on stderr, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # a closed pipe (`tracker sql … | head`): click exits quietly
+                raise
+            raise failure(*failures.describe(exc)) from None
+        except (Exception, KeyboardInterrupt) as exc:
+            raise failure(*failures.describe(exc)) from None
 
 
 def handle_errors(func: F) -> F:
@@ -37,7 +63,7 @@ def load_settings() -> Settings:
     return settings
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tracker")
 def cli() -> None:
     """NK-cell immunotherapy trial landscape tracker: CT.gov API v2 → DuckDB → dashboard.
@@ -49,8 +75,10 @@ def cli() -> None:
 @cli.command()
 @click.option("--full", is_flag=True, help="Re-run every scope query without the date window and mark "
               "trials that left the scope.")
+@click.option("--allow-scope-drop", is_flag=True, help="With --full: confirm that more than 20 % (and more than "
+              "50) of the trials in scope really left it; without it such a run fails and keeps the previous data.")
 @handle_errors
-def refresh(full: bool) -> None:
+def refresh(full: bool, allow_scope_drop: bool) -> None:
     """Fetch what changed on CT.gov since the last run, load it, and publish the database.
 
     Incremental by default; a full reconciliation runs when asked or when the last one is older
@@ -60,23 +88,27 @@ def refresh(full: bool) -> None:
 
         tracker refresh
         tracker refresh --full
+        tracker refresh --full --allow-scope-drop
     """
     from tracker.progress import reporter_for_terminal
 
+    if allow_scope_drop and not full:
+        raise click.ClickException("--allow-scope-drop confirms what a full run found: use it with --full")
     settings = load_settings()
     reporter, progress = reporter_for_terminal()
     if progress is not None:
         with progress:
-            result = api.run_refresh(settings, full=full, reporter=reporter)
+            result = api.run_refresh(settings, full=full, reporter=reporter, allow_scope_drop=allow_scope_drop)
     else:
-        result = api.run_refresh(settings, full=full, reporter=reporter)
+        result = api.run_refresh(settings, full=full, reporter=reporter, allow_scope_drop=allow_scope_drop)
     if result.status == "failed":
         raise click.ClickException(result.summary())
     click.echo(result.summary())
 
 
 @cli.command()
-@click.option("--runs", default=10, show_default=True, help="How many recent runs to list.")
+@click.option("--runs", default=10, show_default=True, type=click.IntRange(0, MANY),
+              help="How many recent runs to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @handle_errors
 def status(runs: int, as_json: bool) -> None:
@@ -123,28 +155,30 @@ def status(runs: int, as_json: bool) -> None:
 @cli.command()
 @click.argument("query")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--limit", default=1000, show_default=True, help="Rows shown in table format (csv/json give all).")
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(0, MANY),
+              help="Rows shown in table format (csv/json give all).")
 @handle_errors
 def sql(query: str, fmt: str, limit: int) -> None:
     """Run read-only SQL on the published database (no writes, files or network).
+
+    A statement running longer than TRACKER_SQL_TIMEOUT is stopped, as is one at Ctrl-C; memory is
+    limited by TRACKER_DUCKDB_MEMORY. Lists, structs and maps print as JSON text.
 
     Example:
 
         tracker sql "select phase, count(*) from trials group by all order by 2 desc"
         tracker sql "select * from refresh_runs" --format csv
     """
-    settings = load_settings()
-    frame = api.run_sql(settings, query)
-    if fmt == "csv":
-        click.echo(frame.write_csv(), nl=False)
-    elif fmt == "json":
-        click.echo(json.dumps(frame.to_dicts(), default=_json_default, indent=1))
-    else:
-        from tracker.progress import print_table
+    from tracker import output
 
-        print_table(frame.head(limit).to_dicts(), frame.columns)
-        if frame.height > limit:
-            click.echo(f"({frame.height} rows; {limit} shown — use --format csv for all)")
+    settings = load_settings()
+    result = api.run_sql(settings, query, render="json" if fmt == "json" else "text")
+    if fmt == "csv":
+        click.echo(output.to_csv(result), nl=False)
+    elif fmt == "json":
+        click.echo(output.to_json(result))
+    else:
+        _print_result(result, limit)
 
 
 @cli.command()
@@ -273,7 +307,7 @@ def classify() -> None:
 
 
 @cli.command()
-@click.option("--limit", default=50, show_default=True, help="How many names to list.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(0, MANY), help="How many names to list.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 @handle_errors
 def curate(limit: int, fmt: str) -> None:
@@ -286,14 +320,15 @@ def curate(limit: int, fmt: str) -> None:
 
         tracker curate --limit 20
     """
-    settings = load_settings()
-    frame = api.curation_queue(settings, limit=limit)
-    if fmt == "csv":
-        click.echo(frame.write_csv(), nl=False)
-        return
-    from tracker.progress import print_table
+    from tracker import output
+    from tracker.progress import print_rows
 
-    print_table(frame.to_dicts(), frame.columns, title="curation queue: unrecognised intervention names")
+    settings = load_settings()
+    result = api.curation_queue(settings, limit=limit)
+    if fmt == "csv":
+        click.echo(output.to_csv(result), nl=False)
+        return
+    print_rows(result.columns, result.rows, title="curation queue: unrecognised intervention names")
 
 
 @cli.command()
@@ -321,7 +356,8 @@ def daemon() -> None:
 def up(demo: bool) -> None:
     """The main job: first refresh when the database is empty, then the daemon and the dashboard.
 
-    The dashboard binds to TRACKER_HOST (127.0.0.1) on TRACKER_PORT; Ctrl-C stops both cleanly.
+    The dashboard binds to TRACKER_HOST (127.0.0.1) on TRACKER_PORT; Ctrl-C, SIGTERM or SIGHUP stop both
+    cleanly.
 
     Example:
 
@@ -361,34 +397,45 @@ def demo() -> None:
 def dashboard() -> None:
     """Serve the dashboard alone (no refreshes), reading the published database.
 
+    It binds to TRACKER_HOST (127.0.0.1) on TRACKER_PORT; Ctrl-C, SIGTERM or SIGHUP stop it.
+
     Example:
 
         TRACKER_PORT=8600 tracker dashboard
     """
     from tracker import serve
 
-    settings = load_settings()
-    process = serve.start_dashboard(settings)
-    click.echo(f"Dashboard: {serve.dashboard_url(settings)}")
-    try:
-        process.wait()
-    except KeyboardInterrupt:
-        serve.stop(process)
+    serve.run_dashboard(load_settings(), echo=click.echo)
 
 
 @cli.command("settings")
+@handle_errors
 def show_settings() -> None:
-    """List every setting, its environment variable, default and current value.
+    """Check every setting, then list it with its environment variable, default and current value.
 
     Example:
 
         TRACKER_MAX_RPM=30 tracker settings
     """
+    Settings.from_env()
     current = dict(os.environ)
     for env, default, help_text in settings_table():
         value = current.get(env)
         shown = f"{value} (from environment)" if value else default
         click.echo(f"{env} = {shown}\n    {help_text}")
+
+
+def _print_result(result: db.Rendered, limit: int) -> None:
+    from tracker.progress import print_rows
+
+    if not result.columns:
+        click.echo("(the statement returned no columns)")
+        return
+    print_rows(result.columns, result.rows[:limit], null="NULL")
+    if len(result.rows) > limit:
+        click.echo(f"({len(result.rows)} rows; {limit} shown — use --format csv for all)")
+    elif not result.rows:
+        click.echo("(0 rows)")
 
 
 def _json_default(value: Any) -> Any:
@@ -398,7 +445,28 @@ def _json_default(value: Any) -> Any:
 
 
 def main() -> None:
-    cli()
+    """The console entry point (`tracker`, `python -m tracker`, `python -m tracker.cli`): every error is one line."""
+    try:
+        code = cli.main(prog_name="tracker", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        # one line like every other error; the usage is one --help away
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+        _fail(f"{exc.format_message()}{where}", exc.exit_code)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), exc.exit_code)
+    except click.Abort:  # click's name for a Ctrl-C outside a command
+        _fail(*failures.INTERRUPTED)
+    except (Exception, KeyboardInterrupt) as exc:
+        _fail(*failures.describe(exc))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, status: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import msgspec
@@ -17,7 +19,7 @@ import stamina
 
 from tracker import __version__
 from tracker.config import Settings
-from tracker.errors import Cancelled, CtGovBadRequest, CtGovError, CtGovUnavailable
+from tracker.errors import Cancelled, ConfigError, CtGovBadRequest, CtGovError, CtGovUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,10 @@ USER_AGENT = (
 
 class _PageBody(msgspec.Struct):
     studies: list[msgspec.Raw]
-    nextPageToken: str | None = None
-    totalCount: int | None = None
+    # real tokens are ~48 characters; a huge one would not fit in the next request's URL
+    nextPageToken: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    # the registry holds ~600,000 studies; a count past what paging can ever deliver is not believed
+    totalCount: Annotated[int, msgspec.Meta(ge=0, le=PAGE_SIZE * MAX_PAGES)] | None = None
 
 
 class _PostDate(msgspec.Struct):
@@ -179,6 +183,51 @@ class Throttle:
                 time.sleep(delay)
 
 
+class _Deadline:
+    """Ends an HTTP exchange that outlives its deadline by shutting its socket down.
+
+    httpx times each read, not the whole request: a server that sends a byte every few seconds would
+    hold a request open for ever. The socket is learnt from httpcore's connect trace; the client keeps
+    a single connection, so the last one connected is the one in use.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+        self._armed = False
+        self.expired = False
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.complete" and info.get("return_value") is not None:
+            with self._lock:
+                self._socket = info["return_value"].get_extra_info("socket")
+
+    @contextmanager
+    def armed(self, seconds: float) -> Iterator[None]:
+        with self._lock:
+            self._armed, self.expired = True, False
+        timer = threading.Timer(seconds, self._expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+            with self._lock:
+                self._armed = False
+
+    def _expire(self) -> None:
+        with self._lock:
+            if not self._armed or self._socket is None:
+                return
+            self.expired = True
+            try:
+                # wakes the blocked read at once (close() alone would not); httpx then sees a dropped connection
+                self._socket.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
+
+
 class CtGov:
     """A CT.gov API v2 session: one httpx client, one throttle, a count of requests sent."""
 
@@ -190,13 +239,19 @@ class CtGov:
         self.cancel = cancel
         self.throttle = Throttle(settings.max_rpm, cancel)
         self.requests = 0
-        self._client = httpx.Client(
-            base_url=self.base_url,
-            transport=transport,
-            timeout=httpx.Timeout(settings.timeout, connect=min(settings.timeout, 15.0)),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            follow_redirects=True,
-        )
+        self._deadline = _Deadline()
+        try:
+            self._client = httpx.Client(
+                base_url=self.base_url,
+                transport=transport,
+                timeout=httpx.Timeout(settings.timeout, connect=min(settings.timeout, 15.0)),
+                # one connection, so that the deadline knows which socket to end
+                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                follow_redirects=True,
+            )
+        except httpx.InvalidURL as exc:
+            raise ConfigError("TRACKER_CTGOV_URL", f"is not a usable URL ({exc}): {self.base_url!r}") from None
 
     def __enter__(self) -> CtGov:
         return self
@@ -308,7 +363,14 @@ class CtGov:
         if self.cancel is not None and self.cancel.is_set():
             raise Cancelled("refresh cancelled by shutdown; nothing it fetched was kept")
         self.requests += 1
-        response = self._client.get(path, params=params)
+        with self._deadline.armed(self.settings.timeout):
+            try:
+                response = self._client.get(path, params=params, extensions={"trace": self._deadline.trace})
+            except httpx.TransportError:
+                if self._deadline.expired:
+                    raise _Transient(f"no complete answer within {self.settings.timeout:g} s (TRACKER_TIMEOUT)",
+                                     url) from None
+                raise
         status = response.status_code
         if status == 200:
             try:

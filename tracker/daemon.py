@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import threading
 from collections.abc import Callable
@@ -28,6 +29,8 @@ from tracker.refresh import RefreshResult
 
 log = logging.getLogger(__name__)
 
+MIN_INTERVAL = timedelta(seconds=1)
+MAX_INTERVAL = timedelta(days=366)
 BUSY_RETRY = timedelta(minutes=1)  # another process holds the refresh lock: look again soon
 SHUTDOWN_GRACE_SECONDS = 60.0
 
@@ -35,18 +38,57 @@ RefreshFn = Callable[..., RefreshResult]
 
 
 def make_trigger(schedule: str) -> BaseTrigger:
-    """A cron trigger (5 fields, UTC) or an interval trigger for `every <n>s|m|h`."""
+    """A cron trigger (5 fields, UTC) or an interval trigger for `every <n>s|m|h`; ConfigError if neither."""
     match = INTERVAL.fullmatch(schedule.strip())
     if match:
-        value, unit = float(match.group(1)), match.group(2)
-        seconds = value * {"s": 1, "m": 60, "h": 3600}[unit]
-        if seconds <= 0:
-            raise ConfigError("TRACKER_SCHEDULE", f"interval must be positive, got {schedule!r}")
+        seconds = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[match.group(2)]
+        # past a leap year it is a typo, and a huge one would overflow timedelta inside the scheduler
+        if not MIN_INTERVAL.total_seconds() <= seconds <= MAX_INTERVAL.total_seconds():
+            raise ConfigError("TRACKER_SCHEDULE", f"interval must be from 1 s to {MAX_INTERVAL.days} days, "
+                                                  f"got {_shown(schedule)}")
         return IntervalTrigger(seconds=seconds, timezone=UTC)
+    fields = schedule.split()
+    if len(fields) != 5:
+        raise ConfigError("TRACKER_SCHEDULE",
+                          f"must be a 5-field cron expression or 'every <n>s|m|h', got {_shown(schedule)}")
     try:
-        return CronTrigger.from_crontab(schedule, timezone=UTC)
+        trigger = CronTrigger.from_crontab(" ".join([*fields[:4], crontab_weekdays(fields[4])]), timezone=UTC)
     except ValueError as exc:
-        raise ConfigError("TRACKER_SCHEDULE", f"not a valid cron expression ({exc}): {schedule!r}") from None
+        raise ConfigError("TRACKER_SCHEDULE",
+                          f"not a valid cron expression ({str(exc)[:120]}): {_shown(schedule)}") from None
+    if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
+        raise ConfigError("TRACKER_SCHEDULE", f"{_shown(schedule)} never fires (no such date)")
+    return trigger
+
+
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_NUMERIC_WEEKDAYS = re.compile(r"(\*|\d{1,2})(?:-(\d{1,2}))?(?:/(\d{1,2}))?", re.ASCII)
+
+
+def crontab_weekdays(expr: str) -> str:
+    """A day-of-week field with crontab's numbers (0 and 7 = Sunday) written as names.
+
+    APScheduler reads 0 as Monday, so `1-5` would run Tuesday to Saturday; names mean the same to both.
+    Anything that is not plain numbers is left for APScheduler to read or reject.
+    """
+    days: list[str] = []
+    for part in expr.split(","):
+        match = _NUMERIC_WEEKDAYS.fullmatch(part)
+        if not match or part == "*":
+            days.append(part)
+            continue
+        start, end, step = match.groups()
+        low = 0 if start == "*" else int(start)
+        high = 7 if start == "*" or (step and not end) else int(end or start)
+        if start == "*" and end or high > 7 or low > high or step == "0" or (step and int(step) > 7):
+            days.append(part)
+            continue
+        days.extend(_WEEKDAYS[day % 7] for day in range(low, high + 1, int(step or 1)))
+    return ",".join(dict.fromkeys(days))
+
+
+def _shown(value: str, limit: int = 80) -> str:
+    return repr(value) if len(value) <= limit else f"{value[:limit]!r}… ({len(value)} characters)"
 
 
 class Daemon:
@@ -68,6 +110,7 @@ class Daemon:
         self.last_error: str | None = None
         self.runs = 0
         self._lock = threading.Lock()
+        self._beat_error: str | None = None
 
     def start(self, *, run_now: bool | None = None) -> None:
         """Start scheduling in background threads; `run_now` None means: only if a run was missed."""
@@ -198,7 +241,10 @@ class Daemon:
         except TrackerError:
             return True
         try:
-            last = store.last_run(con)
+            with db.errors(self.settings.db_path, doing="read"):
+                last = store.last_run(con)
+        except TrackerError:
+            return True  # the catch-up run reports what is wrong with the database
         finally:
             con.close()
         if last is None:
@@ -210,6 +256,17 @@ class Daemon:
     def beat(self) -> None:
         """Write the heartbeat file `tracker status` reads (atomically, so a reader never sees half of it)."""
         next_run = self.next_run_at() if self.scheduler.running else None
+        try:
+            self._write_beat(next_run)
+        except TrackerError as exc:
+            # refreshes go on without a heartbeat (a full disk, a read-only directory); said once, not every beat
+            if str(exc) != self._beat_error:
+                log.warning("heartbeat not written: %s", exc)
+            self._beat_error = str(exc)
+        else:
+            self._beat_error = None
+
+    def _write_beat(self, next_run: datetime | None) -> None:
         heartbeat.write(self.settings.heartbeat_path, {
             "pid": os.getpid(),
             "state": self.state,

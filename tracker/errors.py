@@ -10,8 +10,13 @@ Tracker exceptions; library code raises them, the CLI prints their message as on
   + ReconciliationError    what CT.gov sent does not add up to what it said it would send
   + DatabaseError          the database is missing, busy or cannot be used
     - RefreshLocked        another refresh holds the lock
+    - DiskFull             the disk filled up while writing; the published database is kept as it was
   + QueryRefused           ad-hoc SQL tried to write or to reach files or the network
+  + QueryFailed            ad-hoc SQL is wrong, or hit the time or memory limit
+    - QueryInterrupted     the statement was stopped (time limit or Ctrl-C)
+    - QueryOutOfMemory     the statement needed more memory than the limit
   + Cancelled              a shutdown asked the refresh to stop; nothing it fetched was kept
+  + ScopeDropRefused       a full run would take too much of the landscape out of scope at once
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ class ConfigError(TrackerError):
     "A setting or an input file is malformed"
 
     def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"{name}: {message}")
+        super().__init__(one_line(f"{name}: {message}"))
         self.name = name
 
 
@@ -69,9 +74,36 @@ class RefreshLocked(DatabaseError):
     "Another refresh holds the lock"
 
 
+class DiskFull(DatabaseError):
+    "The disk filled up while writing; the published database is kept as it was"
+
+
 class QueryRefused(TrackerError):
     "Ad-hoc SQL tried to write, or to read files or the network"
 
 
+class QueryFailed(TrackerError):
+    "Ad-hoc SQL is wrong, or hit the time or memory limit"
+
+
+class QueryInterrupted(QueryFailed):
+    "The statement was stopped before it finished"
+
+
+class QueryOutOfMemory(QueryFailed):
+    "The statement needed more memory than the limit allows"
+
+
 class Cancelled(TrackerError):
     "A shutdown asked the refresh to stop; nothing it fetched was kept"
+
+
+class ScopeDropRefused(TrackerError):
+    "A full run would mark too many trials out of scope at once; it needs the user's confirmation"
+
+
+def one_line(text: str) -> str:
+    """Text with its line breaks and other control characters escaped, so a message stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

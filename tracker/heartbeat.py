@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tracker import files
+
 HEARTBEAT_SECONDS = 10.0
 
 
@@ -17,14 +19,22 @@ _write_lock = threading.Lock()
 
 
 def write(path: Path, data: dict[str, Any]) -> None:
-    """Replace the heartbeat in one rename, so a reader never sees half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # the daemon beats from its scheduler threads and its main thread: one writer at a time, own temp file
+    """Replace the heartbeat in one rename, so a reader never sees half of it; a DatabaseError if it cannot be."""
+    # one writer at a time (the daemon beats from its scheduler threads and its main thread), own temp file
     with _write_lock:
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
-                                         delete=False, encoding="utf-8") as handle:
-            handle.write(json.dumps(data, indent=1))
-        os.replace(handle.name, path)
+        tmp: str | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
+                                             delete=False, encoding="utf-8") as handle:
+                tmp = handle.name
+                handle.write(json.dumps(data, indent=1))
+            os.replace(tmp, path)
+        except OSError as exc:
+            if tmp is not None:
+                # a full disk must not also be left holding half-written heartbeats
+                Path(tmp).unlink(missing_ok=True)
+            raise files.write_error(exc, path, outcome="") from None
 
 
 def read(path: Path) -> dict[str, Any] | None:

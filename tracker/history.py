@@ -69,7 +69,7 @@ def pending_landscape(con: db.Connection, limit: int) -> list[str]:
 
 def backfill(settings: Settings, nct_ids: Sequence[str], *, con: db.Connection, run_id: int,
              transport: httpx.BaseTransport | None = None, cancel: threading.Event | None = None,
-             publish_now: Callable[[], None] | None = None, redo: bool = False) -> BackfillResult:
+             publish_now: Callable[[], db.Connection] | None = None, redo: bool = False) -> BackfillResult:
     """Backfill the history of each trial in turn, on the working database `con`."""
     domain = Domain.load(settings.catalogue_file)
     rules = load_rules(settings.severity_file)
@@ -94,7 +94,7 @@ def backfill(settings: Settings, nct_ids: Sequence[str], *, con: db.Connection, 
             result.versions_stored += stored
             result.requests = client.requests
             if publish_now is not None and time.monotonic() - last_publish > PUBLISH_EVERY_SECONDS:
-                publish_now()
+                con = publish_now()
                 last_publish = time.monotonic()
         result.requests = client.requests
     return result
@@ -196,32 +196,42 @@ def run_backfill(settings: Settings, nct_ids: Sequence[str] | None = None, *, la
                  cancel: threading.Event | None = None, redo: bool = False) -> BackfillResult:
     """A history run under the refresh lock: the given trials (or the next landscape trials), published.
 
-    Each trial is committed on its own, so what a failed or cancelled run did is kept and published.
+    Each trial is committed on its own, and what is done is published every PUBLISH_EVERY_SECONDS, so
+    what a failed or cancelled run did is kept.
     """
-    from tracker import publish, refresh, store
+    from tracker import publish, recovery, store
 
-    with refresh.refresh_lock(settings):
-        refresh.recover(settings)
-        con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
+    settings = recovery.resolved(settings)
+    with recovery.refresh_lock(settings):
+        recovery.recover(settings)
+        current = [db.connect(settings.work_path, memory_limit=settings.memory_limit)]
+
+        def publish_now() -> db.Connection:
+            # publishing renames the working copy over the published file: the run goes on in a fresh copy
+            store.build_marts(current[0])
+            db.checkpoint(current[0])
+            current[0].close()
+            publish.publish(settings.work_path, settings.db_path)
+            publish.start_work_copy(settings.work_path, settings.db_path)
+            current[0] = db.connect(settings.work_path, memory_limit=settings.memory_limit)
+            return current[0]
+
         try:
-            store.prepare(con)
-            run_id = store.start_run(con, mode="history", trigger=trigger, now=datetime.now(UTC))
-            ids = list(nct_ids) if nct_ids else pending_landscape(con, landscape_limit)
-
-            def publish_now() -> None:
-                store.build_marts(con)
-                db.checkpoint(con)
-                publish.publish(settings.work_path, settings.db_path)
-
+            store.prepare(current[0])
+            run_id = store.start_run(current[0], mode="history", trigger=trigger, now=datetime.now(UTC))
+            ids = list(nct_ids) if nct_ids else pending_landscape(current[0], landscape_limit)
             outcome: BackfillResult | BaseException
             try:
-                outcome = backfill(settings, ids, con=con, run_id=run_id, transport=transport, cancel=cancel,
-                                   publish_now=publish_now, redo=redo)
+                outcome = backfill(settings, ids, con=current[0], run_id=run_id, transport=transport,
+                                   cancel=cancel, publish_now=publish_now, redo=redo)
             except (Exception, KeyboardInterrupt) as exc:
                 outcome = exc
-            _finish(con, run_id, outcome)
-        finally:
-            con.close()
+            _finish(current[0], run_id, outcome)
+            current[0].close()
+        except BaseException:
+            current[0].close()
+            recovery.discard_quietly(settings)
+            raise
         publish.publish(settings.work_path, settings.db_path)
         if isinstance(outcome, BaseException):
             raise outcome

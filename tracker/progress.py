@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from tracker.refresh import LogReporter, Reporter
 from tracker.scope import ScopeQuery
@@ -48,9 +50,23 @@ def reporter_for_terminal() -> tuple[Reporter, Progress | None]:
 
 
 def print_table(rows: list[dict[str, Any]], columns: list[str], title: str | None = None) -> None:
-    table = Table(title=title, show_lines=False)
+    print_rows(columns, [tuple(row.get(c) for c in columns) for row in rows], title=title)
+
+
+MAX_CELL = 1_000  # characters of one value a table shows; csv and json give it whole
+
+
+def print_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None,
+               null: str = "") -> None:
+    """A table of plain text: brackets in the data are not rich markup, control characters are dropped."""
+    table = Table(title=Text(title) if title else None, show_lines=False)
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(Text(column), overflow="fold")
     for row in rows:
-        table.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in columns])
+        table.add_row(*[Text(_cell(value, null)) for value in row])
     Console().print(table)
+
+
+def _cell(value: Any, null: str) -> str:
+    text = null if value is None else str(value)
+    return text if len(text) <= MAX_CELL else f"{text[:MAX_CELL]}… ({len(text):,} characters)"

@@ -5,19 +5,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-import filelock
 import httpx
 
-from tracker import __version__, db, publish, store
+from tracker import __version__, checks, db, files, publish, recovery, store
 from tracker.config import Settings
 from tracker.ctgov import CtGov
-from tracker.errors import Cancelled, DatabaseError, ReconciliationError, RefreshLocked, TrackerError
+from tracker.errors import Cancelled, DatabaseError, DiskFull, ReconciliationError, TrackerError
 from tracker.scope import ScopeQuery
 
 log = logging.getLogger(__name__)
@@ -103,21 +102,30 @@ def run_refresh(
     post_load: PostLoadHook | None = None,
     cancel: threading.Event | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    allow_scope_drop: bool = False,
 ) -> RefreshResult:
-    """Refresh the working database from CT.gov and publish it; a failure leaves published data as it was."""
+    """Refresh the working database from CT.gov and publish it; a failure leaves published data as it was.
+
+    A full run that would take more than checks.SCOPE_DROP_SHARE of the trials in scope out of it fails
+    unless `allow_scope_drop` confirms it.
+    """
     reporter = reporter or LogReporter()
-    with refresh_lock(settings):
-        recover(settings, now)
-        con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
+    settings = recovery.resolved(settings)
+    with recovery.refresh_lock(settings):
+        has_published = recovery.recover(settings, now)
         try:
-            result = _run(settings, scope, con, full=full, trigger=trigger, transport=transport,
-                          reporter=reporter, post_load=post_load, cancel=cancel, now=now)
-            db.checkpoint(con)
-        finally:
-            con.close()
-        if result.status == "failed" and result.dirty:
-            # pages were committed as they came: the run is undone by going back to the published file
-            _restore(settings, [_failed_row(result, now)])
+            with db.writer(settings.work_path, memory_limit=settings.memory_limit) as con:
+                result = _run(settings, scope, con, full=full, trigger=trigger, transport=transport,
+                              reporter=reporter, post_load=post_load, cancel=cancel, now=now,
+                              allow_scope_drop=allow_scope_drop)
+                db.checkpoint(con)
+            if result.status == "failed" and result.dirty:
+                # pages were committed as they came: the run is undone by going back to the published file
+                recovery.restore(settings, [_failed_row(result, now)], has_published)
+        except Exception:
+            # a run that could not finish, nor record that it failed, leaves nothing that could be published
+            recovery.discard_quietly(settings)
+            raise
         started = time.perf_counter()
         publish.publish(settings.work_path, settings.db_path)
         result.timings["publish"] = time.perf_counter() - started
@@ -131,53 +139,6 @@ def run_refresh(
 T = TypeVar("T")
 
 
-def recover(settings: Settings, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-    """Before writing: undo a run a dead process left half-done, and finish a publish it left undone."""
-    publish.ensure_work_copy(settings.work_path, settings.db_path)
-    if not settings.work_path.exists():
-        return
-    con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
-    try:
-        store.prepare(con)
-        interrupted = db.fetch_frame(con, "select * from meta.refresh_runs where status = 'running'").to_dicts()
-        newest = db.scalar(con, "select max(run_id) from meta.refresh_runs")
-    finally:
-        con.close()
-    if interrupted:
-        log.warning("run(s) %s were interrupted; their partial data is discarded",
-                    ", ".join(str(r["run_id"]) for r in interrupted))
-        for row in interrupted:
-            row.update(status="failed", finished_at=now(),
-                       error="interrupted: the process ended during the run; nothing it fetched was kept")
-        _restore(settings, interrupted)
-        publish.publish(settings.work_path, settings.db_path)
-    elif newest is not None and _newest_published(settings) != newest:
-        # a run finished but its publish did not: the working copy is complete, publish it now
-        publish.publish(settings.work_path, settings.db_path)
-
-
-def _newest_published(settings: Settings) -> int | None:
-    try:
-        frame = db.read_frame(settings.db_path, "select max(run_id) as newest from meta.refresh_runs")
-    except TrackerError:
-        return None
-    value: int | None = frame["newest"][0]
-    return value
-
-
-def _restore(settings: Settings, failed_runs: list[dict[str, Any]]) -> None:
-    """Make the working database the published one again, then record the failed runs in it."""
-    publish.restore_work_copy(settings.work_path, settings.db_path)
-    con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
-    try:
-        store.prepare(con)
-        for row in failed_runs:
-            store.insert_run_row(con, row)
-        db.checkpoint(con)
-    finally:
-        con.close()
-
-
 def _failed_row(result: RefreshResult, now: Callable[[], datetime]) -> dict[str, Any]:
     return {"run_id": result.run_id, "started_at": result.started_at, "finished_at": now(), "status": "failed",
             "mode": result.mode, "trigger": result.trigger, "api_version": result.api_version,
@@ -187,40 +148,26 @@ def _failed_row(result: RefreshResult, now: Callable[[], datetime]) -> dict[str,
 
 def run_locked(settings: Settings, work: Callable[[db.Connection], T]) -> T:
     """Run `work` in one transaction on the working database under the refresh lock, then publish."""
-    with refresh_lock(settings):
-        recover(settings)
-        con = db.connect(settings.work_path, memory_limit=settings.memory_limit)
+    settings = recovery.resolved(settings)
+    with recovery.refresh_lock(settings):
+        recovery.recover(settings)
         try:
-            store.prepare(con)
-            with db.transaction(con):
-                value = work(con)
-                store.build_marts(con)
-            db.checkpoint(con)
-        finally:
-            con.close()
+            with db.writer(settings.work_path, memory_limit=settings.memory_limit) as con:
+                store.prepare(con)
+                with db.transaction(con):
+                    value = work(con)
+                    store.build_marts(con)
+                db.checkpoint(con)
+        except Exception:
+            recovery.discard_quietly(settings)
+            raise
         publish.publish(settings.work_path, settings.db_path)
         return value
 
 
-@contextmanager
-def refresh_lock(settings: Settings) -> Iterator[None]:
-    lock = filelock.FileLock(str(settings.lock_path), timeout=0)
-    settings.lock_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        lock.acquire()
-    except filelock.Timeout:
-        raise RefreshLocked(
-            f"another refresh is running (lock {settings.lock_path} is held); try again when it ends"
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
 def _run(settings: Settings, scope: Sequence[ScopeQuery], con: db.Connection, *, full: bool, trigger: str,
          transport: httpx.BaseTransport | None, reporter: Reporter, post_load: PostLoadHook | None,
-         cancel: threading.Event | None, now: Callable[[], datetime]) -> RefreshResult:
+         cancel: threading.Event | None, now: Callable[[], datetime], allow_scope_drop: bool) -> RefreshResult:
     store.prepare(con)
     mode = "full" if full or _full_due(con, settings, now()) else "incremental"
     started_at = now()
@@ -229,20 +176,29 @@ def _run(settings: Settings, scope: Sequence[ScopeQuery], con: db.Connection, *,
     client = CtGov(settings, transport=transport, cancel=cancel)
     try:
         with client:
-            _fetch_and_load(settings, scope, con, client, result, reporter, post_load, now)
-    except (TrackerError, OSError) as exc:
-        _fail(con, result, client.requests, str(exc), now)
+            _fetch_and_load(settings, scope, con, client, result, reporter, post_load, now, allow_scope_drop)
     except Exception as exc:
-        if not db.is_duckdb_error(exc):
-            _fail(con, result, client.requests, f"{type(exc).__name__}: {exc}", now)
+        error = _as_tracker_error(exc, settings.work_path)
+        _fail(con, settings, result, client.requests, str(error or f"{type(exc).__name__}: {exc}"), now)
+        if error is None:
             raise
-        _fail(con, result, client.requests, f"database error: {str(exc).splitlines()[0]}", now)
     return result
+
+
+def _as_tracker_error(exc: Exception, work_path: Path) -> TrackerError | None:
+    """What a run failed of, as the one line its record and the CLI show; None for a bug."""
+    if isinstance(exc, TrackerError):
+        return exc
+    if isinstance(exc, OSError):
+        return files.write_error(exc, exc.filename or work_path, doing="use", outcome="")
+    if db.is_duckdb_error(exc):
+        return db.error_for(exc, work_path, doing="write", outcome="")
+    return None
 
 
 def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Connection, client: CtGov,
                     result: RefreshResult, reporter: Reporter, post_load: PostLoadHook | None,
-                    now: Callable[[], datetime]) -> None:
+                    now: Callable[[], datetime], allow_scope_drop: bool) -> None:
     version = client.fetch_version()
     result.data_timestamp = version.data_timestamp
     result.api_version = version.api_version
@@ -269,6 +225,7 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
                                      values={"requests": client.requests})
                 return
     store.begin_loading(con)
+    in_scope_before: int = db.scalar(con, "select count(*) from raw.studies where is_in_scope")
     # windows are fixed before anything loads: studies this run stores must not move a later query's window
     windows = store.query_windows(con, settings.overlap_days) if result.mode == "incremental" else {}
     for index, query in enumerate(todo, start=1):
@@ -285,6 +242,7 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
         left = 0
         if result.mode == "full":
             left = store.close_full_scope(con, run_id=result.run_id, now=now())
+            checks.check_scope_drop(left, in_scope_before, allowed=allow_scope_drop)
             store.deactivate_other_queries(con, [q.key for q in scope])
         counts = store.run_counts(con)
         if post_load is not None:
@@ -388,6 +346,7 @@ def _fetch_attempt(con: db.Connection, client: CtGov, query: ScopeQuery, params:
         url = page.url
         if pages == 1:
             total_count = page.total_count
+        checks.check_records(page.studies, label=query.label, page=pages, url=page.url)
         if not page.studies:
             empty += 1
         buffer.extend(page.studies)
@@ -417,7 +376,7 @@ def _full_due(con: db.Connection, settings: Settings, now: datetime) -> bool:
     return now - started > timedelta(days=settings.full_every_days)
 
 
-def _fail(con: db.Connection, result: RefreshResult, requests: int, message: str,
+def _fail(con: db.Connection, settings: Settings, result: RefreshResult, requests: int, message: str,
           now: Callable[[], datetime]) -> None:
     result.status = "failed"
     result.error = message
@@ -429,4 +388,8 @@ def _fail(con: db.Connection, result: RefreshResult, requests: int, message: str
     except Exception as exc:
         if not db.is_duckdb_error(exc):
             raise
-        raise DatabaseError(f"run {result.run_id} failed ({message}) and could not be recorded: {exc}") from None
+        error = db.error_for(exc, settings.work_path, doing="record the failed run in")
+        if isinstance(error, DiskFull):
+            raise error from None
+        raise DatabaseError(f"run {result.run_id} failed ({message}) and could not be recorded: {error}; "
+                            f"{files.UNCHANGED}") from None

@@ -9,16 +9,23 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
+from tracker.config import check_input_file
 from tracker.errors import ConfigError
 
 GENERIC_SEARCHES = Path(__file__).parent / "catalogue" / "scope.toml"
 # encoded length of one query value; with the rest of the URL it stays well under the 2,000
 # characters that every proxy and server on the way accepts
 MAX_QUERY_CHARS = 1500
-IDS_PER_REQUEST = 200  # ~12 encoded characters each: a few hundred per request is the documented safe size
-NCT_ID = re.compile(r"^NCT\d{8}$")
+# a user query's parameters, URL-encoded; with the base URL, paging and the incremental window the request
+# stays under 2,000 characters (CT.gov's proxies and others on the way refuse URLs from ~2,000 to 8,000)
+MAX_PARAMS_CHARS = 1600
+IDS_PER_REQUEST = 100  # 14 encoded characters each (the comma goes out as %2C): 1,400 per request
+NCT_ID = re.compile(r"NCT[0-9]{8}")  # for fullmatch: CT.gov's ids are NCT and 8 ASCII digits, nothing around
+# the keys each entry of a scope file may have; anything else is a typo that would silently change nothing
+ENTRY_KEYS = {"query": frozenset({"label", "params"}), "ids": frozenset({"label", "nct_ids"}),
+              "search": frozenset({"label", "param", "terms"})}
 # the search parameters of GET /studies (spec 2.0.5); paging, format and projection are the client's
 SEARCH_PARAMS = frozenset({
     "query.cond", "query.term", "query.locn", "query.titles", "query.intr", "query.outc", "query.spons",
@@ -63,6 +70,9 @@ def or_batches(terms: Iterable[str], limit: int = MAX_QUERY_CHARS) -> list[str]:
     batches: list[str] = []
     current: list[str] = []
     for term in dict.fromkeys(essie_term(t) for t in terms if t.strip()):
+        if len(quote(term, safe="")) > limit:
+            raise ConfigError("scope", f"the term {term[:60]!r}… is {len(quote(term, safe='')):,} characters once "
+                                       f"URL-encoded, more than one CT.gov request can carry ({limit:,})")
         candidate = " OR ".join([*current, term])
         if current and len(quote(candidate, safe="")) > limit:
             batches.append(" OR ".join(current))
@@ -108,6 +118,7 @@ def generic_queries(path: Path = GENERIC_SEARCHES) -> list[ScopeQuery]:
     queries = []
     for i, entry in enumerate(data.get("search", []), start=1):
         where = f"{path} [[search]] #{i}"
+        _only_known_keys(entry, "search", where)
         param = _str(entry, "param", where)
         if param not in SEARCH_PARAMS:
             raise ConfigError(where, f"param {param!r} is not a CT.gov search parameter")
@@ -115,7 +126,11 @@ def generic_queries(path: Path = GENERIC_SEARCHES) -> list[ScopeQuery]:
         if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms) or not terms:
             raise ConfigError(where, "terms must be a non-empty list of strings")
         label = _str(entry, "label", where)
-        for n, batch in enumerate(or_batches(terms), start=1):
+        try:
+            batches = or_batches(terms)
+        except ConfigError as exc:
+            raise ConfigError(where, str(exc).removeprefix("scope: ")) from None
+        for n, batch in enumerate(batches, start=1):
             suffix = f" ({n})" if n > 1 else ""
             queries.append(ScopeQuery(f"{label}{suffix}", "generic", ((param, batch),)))
     return queries
@@ -141,6 +156,7 @@ def user_queries(path: Path) -> list[ScopeQuery]:
     queries: list[ScopeQuery] = []
     for i, entry in enumerate(data.get("query", []), start=1):
         where = f"TRACKER_SCOPE {path} [[query]] #{i}"
+        _only_known_keys(entry, "query", where)
         label = _str(entry, "label", where)
         params = entry.get("params")
         if not isinstance(params, dict) or not params:
@@ -151,9 +167,10 @@ def user_queries(path: Path) -> list[ScopeQuery]:
                                          f"(allowed: query.*, filter.*, postFilter.*, aggFilters)")
             if not isinstance(value, str) or not value.strip():
                 raise ConfigError(where, f"{name} must be a non-empty string")
-        queries.append(_user_query(label, {k: v.strip() for k, v in params.items()}))
+        queries.extend(_user_query(label, {k: v.strip() for k, v in params.items()}, where))
     for i, entry in enumerate(data.get("ids", []), start=1):
         where = f"TRACKER_SCOPE {path} [[ids]] #{i}"
+        _only_known_keys(entry, "ids", where)
         label = _str(entry, "label", where)
         raw_ids = entry.get("nct_ids")
         if not isinstance(raw_ids, list) or not raw_ids:
@@ -172,15 +189,55 @@ def id_queries(label: str, nct_ids: Sequence[str]) -> list[ScopeQuery]:
     ]
 
 
-def _user_query(label: str, params: dict[str, str]) -> ScopeQuery:
+def _user_query(label: str, params: dict[str, str], where: str) -> list[ScopeQuery]:
+    """One query, or several when its NCT ids need more than one request; each fits in a URL."""
+    ids: set[str] = set()
     # CT.gov ignores every filter when a query parameter holds only NCT ids; as filter.ids the
     # same request keeps its filters, so the incremental date window still applies
     for name in [n for n in params if n.startswith("query.")]:
         if _ONLY_IDS.match(params[name]) and "NCT" in params[name].upper():
-            ids = [_nct_id(x, f"query {label!r}") for x in re.split(r"[\s,|]+", params[name]) if x]
+            ids.update(_nct_id(x, where) for x in re.split(r"[\s,|]+", params[name]) if x)
             del params[name]
-            params["filter.ids"] = ",".join(sorted(set(ids)))
-    return ScopeQuery(label, "user", tuple(sorted(params.items())))
+    listed = [x.strip().upper() for x in re.split(r"[,|]", params.get("filter.ids", "")) if x.strip()]
+    if listed and all(NCT_ID.fullmatch(x) for x in listed):
+        ids.update(listed)
+        del params["filter.ids"]
+    elif ids and listed:
+        raise ConfigError(where, "filter.ids must list NCT ids (NCT followed by 8 digits) when a query.* "
+                                 "parameter holds NCT ids too")
+    others = _encoded_length(params)
+    if not ids:
+        _check_length(others, where)
+        return [ScopeQuery(label, "user", tuple(sorted(params.items())))]
+    _check_length(others + _encoded_length({"filter.ids": "NCT00000000"}) + 1, where)
+    # ids are a union: batches of them with the same other parameters return together what one would
+    room = (MAX_PARAMS_CHARS - others - len("&filter.ids=")) // len(quote("NCT00000000,", safe=""))
+    per_request = max(1, min(IDS_PER_REQUEST, room))
+    unique = sorted(ids)
+    chunks = [unique[i:i + per_request] for i in range(0, len(unique), per_request)]
+    return [ScopeQuery(label if len(chunks) == 1 else f"{label} ({n})", "user",
+                       tuple(sorted({**params, "filter.ids": ",".join(chunk)}.items())))
+            for n, chunk in enumerate(chunks, start=1)]
+
+
+def _encoded_length(params: dict[str, str]) -> int:
+    return len(urlencode(sorted(params.items())))
+
+
+def _check_length(length: int, where: str) -> None:
+    if length > MAX_PARAMS_CHARS:
+        raise ConfigError(where, f"its parameters are {length:,} characters once URL-encoded, more than the "
+                                 f"{MAX_PARAMS_CHARS:,} one CT.gov request can safely carry (servers and proxies "
+                                 f"refuse URLs past ~2,000); split it into several [[query]] entries, whose "
+                                 f"results are merged")
+
+
+def _only_known_keys(entry: dict[str, object], kind: str, where: str) -> None:
+    unknown = sorted(set(entry) - ENTRY_KEYS[kind])
+    if unknown:
+        allowed = ", ".join(sorted(ENTRY_KEYS[kind]))
+        raise ConfigError(where, f"unknown key(s) {', '.join(map(repr, unknown))}; a [[{kind}]] entry has only "
+                                 f"{allowed}")
 
 
 def build_scope(agents: Sequence[tuple[str, Sequence[str]]], *, scope_file: Path | None = None,
@@ -199,7 +256,7 @@ def _nct_id(value: object, where: str) -> str:
     if not isinstance(value, str):
         raise ConfigError(where, f"NCT id must be a string, got {value!r}")
     nct = value.strip().upper()
-    if not NCT_ID.match(nct):
+    if not NCT_ID.fullmatch(nct):
         raise ConfigError(where, f"{value!r} is not an NCT id (expected NCT followed by 8 digits)")
     return nct
 
@@ -212,15 +269,19 @@ def _str(entry: dict[str, object], key: str, where: str) -> str:
 
 
 def _read_toml(path: Path, name: str) -> dict[str, list[dict[str, object]]]:
+    # the same checks as at settings time: the file may have changed since, and the bundled one is read here only
+    check_input_file(name, path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(name, f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        data = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise ConfigError(name, f"{path} is not UTF-8 text; it must be a TOML file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(name, f"{path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(name, f"{path} nests arrays or tables too deeply to be read") from None
     for key, value in data.items():
-        if not isinstance(value, list):
+        if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
             raise ConfigError(name, f"{path}: {key} must be an array of tables ([[{key}]])")
     return data

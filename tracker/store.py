@@ -40,6 +40,9 @@ class RunCounts:
 def prepare(con: db.Connection) -> None:
     """Create or update every table, macro and public view; safe to run on every start."""
     db.apply_sql(con, *db.SCHEMA_DIRS)
+    if get_state(con, "schema") != db.SCHEMA_MARKER:
+        # marks the file as the tracker's, so that a later run can tell it from a foreign DuckDB file
+        set_state(con, "schema", db.SCHEMA_MARKER)
     # the view macros are needed by the marts, and the marts by the views reading them
     db.run_file(con, db.sql_file("views", "000_macros.sql"))
     db.run_file(con, db.sql_file("views", "005_as_of.sql"))

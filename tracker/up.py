@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from types import FrameType
 
-from tracker import api, db, serve
+from tracker import api, db, integrity, serve
 from tracker.config import Settings
 from tracker.ctgov import CtGov
 from tracker.daemon import Daemon
@@ -28,6 +25,9 @@ def demo_settings(settings: Settings, ctgov_url: str) -> Settings:
 
 
 def has_data(path: Path) -> bool:
+    """Whether the database holds a successful run; a file there that is not a usable database is an error."""
+    if not integrity.check_database(path):
+        return False
     try:
         frame = db.read_frame(path, "select count(*) as n from refresh_runs where status = 'succeeded'")
     except TrackerError:
@@ -45,25 +45,14 @@ def probe(settings: Settings) -> str | None:
     return None
 
 
-@contextmanager
-def stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by SIGINT or SIGTERM, instead of a KeyboardInterrupt in the middle of things."""
-    stop = threading.Event()
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
-def run_up(settings: Settings, *, demo: bool = False, echo: Echo = print, reporter: Reporter | None = None) -> None:
-    """The main job: data, daemon and dashboard, stopped cleanly by Ctrl-C (SIGINT) or SIGTERM."""
-    with stop_on_signals() as stop:
+def run_up(settings: Settings, *, demo: bool = False, echo: Echo = print, reporter: Reporter | None = None,
+           warn: Echo = serve.to_stderr) -> None:
+    """The main job: data, daemon and dashboard, stopped cleanly by Ctrl-C (SIGINT), SIGTERM or SIGHUP."""
+    # a bad TRACKER_HOST or a busy port fails here, before a first refresh or the daemon has started
+    listen = serve.check_listen(settings)
+    if listen.warning:
+        warn(listen.warning)
+    with serve.stop_on_signals() as stop:
         standin = None
         if demo:
             from tracker.testing.corpus import demo_registry
@@ -75,26 +64,24 @@ def run_up(settings: Settings, *, demo: bool = False, echo: Echo = print, report
             echo(f"Offline demo: the bundled synthetic corpus is served by the CT.gov stand-in at {standin.url}")
             echo(f"Demo database: {settings.db_path}")
         daemon: Daemon | None = None
-        dashboard = None
+        dashboard: serve.Dashboard | None = None
         try:
             first_refresh(settings, demo=demo, echo=echo, reporter=reporter, stop=stop)
             if stop.is_set():
                 return
             daemon = Daemon(settings)
             daemon.start(run_now=False)
-            dashboard = serve.start_dashboard(settings, quiet=True)
-            serve.wait_until_up(settings, dashboard)
-            echo(f"Dashboard: {serve.dashboard_url(settings)}   (refreshes on schedule {settings.schedule!r}; "
-                 "Ctrl-C stops everything)")
-            while not stop.wait(1.0):
-                if dashboard.poll() is not None:
-                    raise TrackerError(f"the dashboard stopped unexpectedly (exit status {dashboard.returncode})")
+            dashboard = serve.Dashboard(settings, listen, quiet=True)
+            if dashboard.wait_until_up(stop):
+                echo(f"Dashboard: {serve.dashboard_url(settings)}   (refreshes on schedule {settings.schedule!r}; "
+                     "Ctrl-C stops everything)")
+                dashboard.watch(stop)
             echo("Stopping…")
         finally:
             if daemon is not None:
                 daemon.stop()
             if dashboard is not None:
-                serve.stop(dashboard)
+                dashboard.stop()
             if standin is not None:
                 standin.stop()
 

@@ -31,7 +31,7 @@ cols[0].metric("Trials", f"{kpi['trials']:,}")
 cols[1].metric("Open trials", f"{kpi['open_trials']:,}", help="recruiting, not yet recruiting or by invitation")
 cols[2].metric("Named agents", f"{kpi['agents']:,}", help="catalogue agents of tracked classes in these trials")
 cols[3].metric("Lead sponsors", f"{kpi['sponsors']:,}")
-cols[4].metric("Data as of", ui.data_as_of(ctx)[:10])
+cols[4].metric("Data as of", ui.literal(ui.data_as_of(ctx)[:10]))
 if kpi["trials"] == 0:
     st.info("No landscape trial matches these filters.")
     st.stop()

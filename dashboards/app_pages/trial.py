@@ -30,16 +30,16 @@ if detail is None:
     st.stop()
 
 trial = detail["trial"]
-# CT.gov text is shown as text: never as Markdown or HTML
+# CT.gov text is shown as text, never as Markdown or HTML: st.text, or ui.literal where Streamlit renders Markdown
 st.text(trial["brief_title"] or "(no title)")
 st.link_button("Open on ClinicalTrials.gov", trial["url"])
 cols = st.columns(4)
-cols[0].metric("Phase", trial["phase"] or "—")
-cols[1].metric("Status", trial["overall_status"] or "—")
+cols[0].metric("Phase", ui.literal(trial["phase"] or "—"))
+cols[1].metric("Status", ui.literal(trial["overall_status"] or "—"))
 cols[2].metric("Enrollment", f"{trial['enrollment']:,}" if trial["enrollment"] is not None else "—",
-               help=trial["enrollment_type"])
-cols[3].metric("Primary mechanism", ctx.labels.mechanism(trial["primary_mechanism_class"]),
-               help=trial["primary_target"])
+               help=ui.literal(trial["enrollment_type"]) or None)
+cols[3].metric("Primary mechanism", ui.literal(ctx.labels.mechanism(trial["primary_mechanism_class"])),
+               help=ui.literal(trial["primary_target"]) or None)
 fields = {k: trial[k] for k in ("nct_id", "acronym", "official_title", "lead_sponsor", "sponsor_class", "study_type",
                                  "start_date", "start_date_type", "primary_completion_date",
                                  "primary_completion_date_type", "completion_date", "last_update_post_date",

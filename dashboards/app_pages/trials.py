@@ -24,7 +24,7 @@ shown = frame.with_columns(
     mechanism=pl.col("primary_mechanism_class").map_elements(labels.mechanism, return_dtype=pl.String),
 ).select("url", "brief_title", "agents", "mechanism", "primary_target", "phase", "overall_status", "indications",
          "lead_sponsor", "start_date", "primary_completion_date", "enrollment")
-st.caption(f"{shown.height:,} trials · {ctx.filters.describe()}")
+st.caption(f"{shown.height:,} trials · {ui.literal(ctx.filters.describe())}")
 st.dataframe(shown, hide_index=True, key="trials_table", column_config={
     "url": st.column_config.LinkColumn("NCT id", display_text=r"https://clinicaltrials\.gov/study/(.*)",
                                        help="opens the study on ClinicalTrials.gov"),

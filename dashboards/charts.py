@@ -179,3 +179,15 @@ def site_map(frame: pl.DataFrame) -> go.Figure:
     fig.update_geos(showframe=False, showcoastlines=True, showcountries=True, projection_type="natural earth",
                     fitbounds="locations" if points.height else False)
     return _layout(fig, 420)
+
+
+def slip_steps(frame: pl.DataFrame) -> go.Figure:
+    """A trial's primary completion date as each version carried it: a step up is a slip."""
+    fig = go.Figure(go.Scatter(
+        x=frame["posted_date"].to_list(), y=frame["primary_completion_date"].to_list(), mode="lines+markers",
+        line={"shape": "hv", "color": "#C0392B"},
+        text=[safe(f"{t or ''} · {s or ''}") for t, s in zip(frame["primary_completion_date_type"].to_list(),
+                                                              frame["source"].to_list(), strict=True)],
+        hovertemplate="posted %{x|%Y-%m-%d}<br>primary completion %{y|%Y-%m-%d}<br>%{text}<extra></extra>",
+    ))
+    return _layout(fig, 320, xaxis_title="Version posted", yaxis_title="Primary completion date")

@@ -315,3 +315,67 @@ def reconciliation(source: Source) -> pl.DataFrame:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def curation(source: Source, limit: int = 200) -> pl.DataFrame:
     return _frame(source, "select * from curation_queue order by n_trials desc, intervention_name limit ?", [limit])
+
+
+# ---------------------------------------------------------------------------------------------- changes
+
+SEVERITIES = ("critical", "major", "minor")
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def changes(source: Source, f: Filters, since: str, severities: tuple[str, ...], fields: tuple[str, ...],
+            limit: int = 5000) -> pl.DataFrame:
+    """Detected changes posted since a date, for the filtered trials (and trials that left the landscape)."""
+    sql, params = _filtered(f, """
+        select c.posted_date, c.severity, c.nct_id, c.url, c.brief_title, c.field, c.old_value, c.new_value,
+               c.shift_days, c.pct_change, c.reason, c.mechanism_class, c.target, c.phase, c.source
+        from trial_changes c
+        where c.posted_date >= cast(? as date) and list_contains(?, c.severity)
+          and (len(?) = 0 or list_contains(?, c.field))
+          and (c.nct_id in (select nct_id from filtered) or c.field in ('left_landscape', 'left_scope'))
+        order by c.posted_date desc, case c.severity when 'critical' then 0 when 'major' then 1 else 2 end,
+                 c.nct_id, c.field
+        limit ?
+    """, columns="t.nct_id")
+    return _frame(source, sql, params + [since, list(severities), list(fields), list(fields), limit])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def change_fields(source: Source) -> list[str]:
+    return _frame(source, "select distinct field from trial_changes order by field")["field"].to_list()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def landscape_diff(source: Source, date_from: str, date_to: str) -> pl.DataFrame:
+    return _frame(source, "select change, mechanism_class, target, nct_id, brief_title, value_before, "
+                          "value_after from landscape_diff(cast(? as date), cast(? as date)) "
+                          "order by change, mechanism_class nulls last, nct_id",
+                  [date_from, date_to])
+
+
+# ---------------------------------------------------------------------------------------------- readouts
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def slips(source: Source, f: Filters, limit: int = 500) -> pl.DataFrame:
+    """Filtered trials whose primary completion date moved, most total slip first."""
+    sql, params = _filtered(f, """
+        select h.nct_id, any_value(t.brief_title) as brief_title, any_value(t.url) as url,
+               count(*) filter (h.version_number > 1) as moves,
+               sum(h.shift_days) filter (h.version_number > 1) as total_shift_days,
+               arg_min(h.primary_completion_date, h.version_number) as first_date,
+               arg_max(h.primary_completion_date, h.version_number) as latest_date
+        from completion_history h join filtered t using (nct_id)
+        group by h.nct_id
+        having count(*) filter (h.version_number > 1) > 0
+        order by total_shift_days desc nulls last, h.nct_id
+        limit ?
+    """, columns="t.nct_id, t.brief_title, t.url")
+    return _frame(source, sql, params + [limit])
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def completion_history(source: Source, nct_id: str) -> pl.DataFrame:
+    return _frame(source, "select version_number, posted_date, primary_completion_date, "
+                          "primary_completion_date_type, shift_days, source from completion_history "
+                          "where nct_id = ? order by version_number", [nct_id])

@@ -25,8 +25,10 @@ navigation = st.navigation({
         st.Page(PAGES / "trials.py", title="Trials", icon=":material/table_rows:"),
         st.Page(PAGES / "trial.py", title="Trial", icon=":material/description:"),
         st.Page(PAGES / "timeline.py", title="Timeline", icon=":material/timeline:"),
+        st.Page(PAGES / "readouts.py", title="Readouts", icon=":material/event:"),
         st.Page(PAGES / "geography.py", title="Geography", icon=":material/public:"),
     ],
+    "Tracking": [st.Page(PAGES / "changes.py", title="Changes", icon=":material/change_history:")],
     "About the data": [st.Page(PAGES / "data.py", title="Data", icon=":material/database:")],
 })
 

@@ -307,3 +307,44 @@ def test_a_catalogue_edit_relabels_the_past_too(world: World, tmp_path: Path) ->
     moved = read(world.settings.db_path, "select source, field from trial_changes where nct_id = ? and "
                                           "field = 'agent_removed'", [holder])
     assert moved == [("catalogue", "agent_removed")]
+
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboards" / "streamlit_app.py")
+
+
+def frame_with(at: Any, *columns: str) -> Any:
+    return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+
+
+def test_the_changes_and_readouts_pages_show_what_moved(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    world.refresh(full=True)
+    ids = world.in_scope()
+    world.next_day()
+    world.change(ids[0], {"overall_status"}, status("TERMINATED", "Funding"))
+    world.change(ids[1], {"primary_completion_date"}, completion(200))
+    world.refresh()
+    monkeypatch.setenv("TRACKER_DB", str(world.settings.db_path))
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["since"] = "2000-01-01"
+    at.query_params["sev"] = ["critical", "major"]
+    at.run()
+    at.switch_page("app_pages/changes.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = frame_with(at, "field", "reason")
+    shown = set(zip(table["nct_id"], table["field"], strict=True))
+    assert (ids[0], "overall_status") in shown and (ids[1], "primary_completion_date") in shown
+    assert set(table["severity"]) <= {"critical", "major"}
+    assert next(m for m in at.metric if m.label == "Critical").value != "0"
+
+    at.switch_page("app_pages/readouts.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    slips = frame_with(at, "total_shift_days")
+    assert ids[1] in set(slips["nct_id"])
+    at.selectbox(key="readouts_trial").set_value(ids[1]).run()
+    history = frame_with(at, "version_number")
+    assert len(history) == 2 and history["shift_days"].iloc[1] > 150

@@ -27,6 +27,8 @@ PAGES = {
     "trials": "Download CSV",
     "trial": "Agents and the evidence for each label",
     "timeline": "Primary completions expected in the next 12 months",
+    "readouts": "Readout calendar",
+    "changes": "The landscape on two dates",
     "geography": "Open sites",
     "data": "Refresh runs",
 }

@@ -16,7 +16,7 @@ from tracker.config import Settings
 from tracker.scope import ScopeQuery
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboards" / "streamlit_app.py")
-PAGES = ["landscape", "agents", "trials", "trial", "timeline", "geography", "data"]
+PAGES = ["landscape", "agents", "trials", "trial", "timeline", "readouts", "changes", "geography", "data"]
 HOSTILE_TITLE = "<script>alert('x')</script> **bold** [link](javascript:alert(1)) # heading _under_ " + "ش" * 40
 LONG_TITLE = "Long " + "title " * 1_700
 

@@ -60,6 +60,6 @@ diff = queries.landscape_diff(ctx.source, date_from.isoformat(), date_to.isoform
 if diff.is_empty():
     st.info("No trial entered, left or changed status group or phase between these dates.")
 else:
-    summary = diff.group_by("change").len().sort("change")
+    summary = diff.group_by("change").len(name="trials").sort("change")
     st.dataframe(summary, hide_index=True, key="diff_summary")
     st.dataframe(diff, hide_index=True, key="diff_table")

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker import api, db, integrity, serve
 from tracker.config import Settings
@@ -13,6 +14,9 @@ from tracker.ctgov import CtGov
 from tracker.daemon import Daemon
 from tracker.errors import CtGovError, TrackerError
 from tracker.refresh import Reporter
+
+if TYPE_CHECKING:
+    from tracker.testing.activity import DemoActivity
 
 Echo = Callable[[str], None]
 PROBE_TIMEOUT = 15.0
@@ -54,11 +58,13 @@ def run_up(settings: Settings, *, demo: bool = False, echo: Echo = print, report
         warn(listen.warning)
     with serve.stop_on_signals() as stop:
         standin = None
+        activity = None
         if demo:
-            from tracker.testing.corpus import demo_registry
+            from tracker.testing.activity import DemoActivity
             from tracker.testing.standin import StandIn
 
-            standin = StandIn(demo_registry())
+            activity = DemoActivity()
+            standin = StandIn(activity.registry)
             standin.start()
             settings = demo_settings(settings, standin.url)
             echo(f"Offline demo: the bundled synthetic corpus is served by the CT.gov stand-in at {standin.url}")
@@ -66,7 +72,7 @@ def run_up(settings: Settings, *, demo: bool = False, echo: Echo = print, report
         daemon: Daemon | None = None
         dashboard: serve.Dashboard | None = None
         try:
-            first_refresh(settings, demo=demo, echo=echo, reporter=reporter, stop=stop)
+            first_refresh(settings, demo=demo, echo=echo, reporter=reporter, stop=stop, activity=activity)
             if stop.is_set():
                 return
             daemon = Daemon(settings)
@@ -87,8 +93,10 @@ def run_up(settings: Settings, *, demo: bool = False, echo: Echo = print, report
 
 
 def first_refresh(settings: Settings, *, demo: bool, echo: Echo, reporter: Reporter | None,
-                  stop: threading.Event) -> None:
+                  stop: threading.Event, activity: DemoActivity | None = None) -> None:
     if has_data(settings.db_path):
+        if activity is not None:
+            activity.finish()  # serve the registry as the demo database last saw it, on DEMO_TODAY
         echo(f"Database: {settings.db_path} (the daemon keeps it fresh)")
         return
     reason = probe(settings)
@@ -99,3 +107,25 @@ def first_refresh(settings: Settings, *, demo: bool, echo: Echo, reporter: Repor
     echo(f"First refresh into {settings.db_path} …")
     result = api.run_refresh(settings, full=True, trigger="demo" if demo else "up", reporter=reporter, cancel=stop)
     echo(result.summary())
+    if activity is not None and result.status == "succeeded":
+        replay_activity(settings, activity, echo=echo, stop=stop)
+    if activity is not None:
+        activity.finish()
+
+
+def replay_activity(settings: Settings, activity: DemoActivity, *, echo: Echo, stop: threading.Event) -> None:
+    """The demo's weeks of registry activity, each picked up by an incremental refresh as the daemon would."""
+    for week in activity.replay():
+        if stop.is_set():
+            return
+        result = api.run_refresh(settings, trigger="demo", cancel=stop)
+        if result.status not in ("succeeded", "skipped"):
+            echo(f"Demo: week {week.number} of {activity.weeks}: {result.summary()}")
+            return
+        echo(f"Demo: week {week.number} of {activity.weeks} ({week.day}) replayed — "
+             f"{week.edits} registry posts, {changes_of(settings, result.run_id)} changes detected")
+
+
+def changes_of(settings: Settings, run_id: int) -> int:
+    frame = db.read_frame(settings.db_path, "select count(*) as n from trial_changes where run_id = ?", [run_id])
+    return int(frame["n"][0])

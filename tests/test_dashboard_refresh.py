@@ -9,9 +9,8 @@ query still runs.
 
 from __future__ import annotations
 
-import re
-
 import os
+import re
 import shutil
 import signal
 import subprocess

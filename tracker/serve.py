@@ -172,8 +172,6 @@ class Dashboard:
 
     def __init__(self, settings: Settings, listen: Listen, *, quiet: bool = False) -> None:
         command = dashboard_command(settings)
-        # no database yet is fine (the dashboard says so); a file that is not one is an error now, not a blank page
-        integrity.check_database(settings.db_path)
         env = {**os.environ, "TRACKER_DB": str(settings.db_path.resolve())}
         self.listen = listen
         self.quiet = quiet
@@ -267,6 +265,8 @@ def _how_it_ended(returncode: int) -> str:
 
 def run_dashboard(settings: Settings, *, echo: Echo = print, warn: Echo = to_stderr) -> None:
     """`tracker dashboard`: serve until SIGINT, SIGTERM or SIGHUP, then stop Streamlit; never leave it running."""
+    # no database yet is fine (the dashboard says so); a file that is not one is an error now, not a blank page
+    integrity.check_database(settings.db_path)
     listen = check_listen(settings)
     if listen.warning:
         warn(listen.warning)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracker import api, db, integrity, serve
+from tracker import api, db, files, integrity, serve
 from tracker.config import Settings
 from tracker.ctgov import CtGov
 from tracker.daemon import Daemon
@@ -24,8 +24,11 @@ PROBE_TIMEOUT = 15.0
 
 def demo_settings(settings: Settings, ctgov_url: str) -> Settings:
     """The demo keeps its own database beside the real one, so synthetic records never mix with real ones."""
-    demo_db = settings.db_path.parent / "demo" / settings.db_path.name
-    return replace(settings, db_path=demo_db, ctgov_url=ctgov_url, max_rpm=0, backoff=0.2)
+    return replace(settings, db_path=demo_db_path(settings), ctgov_url=ctgov_url, max_rpm=0, backoff=0.2)
+
+
+def demo_db_path(settings: Settings) -> Path:
+    return settings.db_path.parent / "demo" / settings.db_path.name
 
 
 def has_data(path: Path) -> bool:
@@ -52,7 +55,14 @@ def probe(settings: Settings) -> str | None:
 def run_up(settings: Settings, *, demo: bool = False, echo: Echo = print, reporter: Reporter | None = None,
            warn: Echo = serve.to_stderr) -> None:
     """The main job: data, daemon and dashboard, stopped cleanly by Ctrl-C (SIGINT), SIGTERM or SIGHUP."""
-    # a bad TRACKER_HOST or a busy port fails here, before a first refresh or the daemon has started
+    # a database file that is not one, a bad TRACKER_HOST or a busy port fails here, before a first refresh
+    # or the daemon has started; the file first, as the more lasting fault
+    path = demo_db_path(settings) if demo else settings.db_path
+    integrity.check_database(path)
+    if not demo:
+        # the first refresh and the daemon write beside it; the demo's folder is made when it starts
+        files.check_directory(path.parent)
+        files.probe_lock_file(settings.lock_path)
     listen = serve.check_listen(settings)
     if listen.warning:
         warn(listen.warning)

@@ -14,7 +14,8 @@ import streamlit as st  # noqa: E402
 
 from dashboards import ui  # noqa: E402
 
-st.set_page_config(page_title="NK-cell immunotherapy trial landscape", page_icon=":material/biotech:",
+APP_NAME = "NK-cell immunotherapy trial landscape"
+st.set_page_config(page_title=APP_NAME, page_icon=":material/biotech:",
                    layout="wide", initial_sidebar_state="expanded")
 
 PAGES = Path(__file__).parent / "app_pages"
@@ -33,8 +34,9 @@ navigation = st.navigation({
 })
 
 context = ui.build_context()
-st.title("NK-cell immunotherapy trial landscape")
-st.caption(f"ClinicalTrials.gov data as of {ui.literal(ui.data_as_of(context))} · "
+# each page is headed by its own name; the app's name goes in the caption and the browser tab
+st.title(navigation.title)
+st.caption(f"{APP_NAME} · ClinicalTrials.gov data as of {ui.literal(ui.data_as_of(context))} · "
            f"{ui.literal(context.filters.describe())}")
 ui.banners(context)
 navigation.run()

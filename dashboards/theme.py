@@ -49,3 +49,10 @@ class Labels:
 
     def status_group(self, code: str | None) -> str:
         return self.status_groups.get(code or "", code or "—")
+
+    @staticmethod
+    def status(code: str | None) -> str:
+        """CT.gov's overall status as its website words it: NOT_YET_RECRUITING → "Not yet recruiting"."""
+        if not code:
+            return "—"
+        return code.replace("_", " ").capitalize()

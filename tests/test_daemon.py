@@ -194,3 +194,32 @@ def test_heartbeat_is_read_by_status(tmp_path: Path) -> None:
     assert not heartbeat.is_alive(heartbeat.read(path))
     heartbeat.write(path, {"pid": 2**22 + 12345, "state": "idle", "beat_at": datetime.now().astimezone().isoformat()})
     assert not heartbeat.is_alive(heartbeat.read(path))
+
+
+@pytest.mark.parametrize("level", [None, "DEBUG"])
+def test_scheduler_chatter_is_left_out_unless_debugging(tmp_path: Path, level: str | None) -> None:
+    """APScheduler's "Running job …" / "… executed successfully" for every job (the 10 s heartbeat included)
+    flooded `tracker up` and `tracker daemon`; at the default level only the tracker's own lines remain."""
+    with StandIn(Registry(synthetic_studies(40, seed=5))) as server:
+        env = env_for(tmp_path, server, TRACKER_SCHEDULE="every 1s")
+        if level is None:
+            del env["TRACKER_LOG_LEVEL"]  # the default a person running `tracker up` gets
+        else:
+            env["TRACKER_LOG_LEVEL"] = level
+        db_path = tmp_path / "tracker.duckdb"
+        log = tmp_path / "daemon.log"
+        daemon = start_daemon(env, log)
+        try:
+            # later runs find nothing new and are recorded as skipped: any two finished runs will do
+            wait_for(lambda: sum(r["status"] in ("succeeded", "skipped") for r in runs(db_path)) >= 2, 60,
+                     "two runs")
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            assert daemon.wait(60) == 0, log.read_text()
+    output = log.read_text()
+    assert "scheduled refresh: " in output, output  # the run summaries still show
+    if level is None:
+        assert "Running job" not in output, output
+        assert "executed successfully" not in output, output  # its warnings (a missed run) would still show
+    else:
+        assert "Running job" in output, output

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards.ui import literal
 from tests.fake_ctgov import FakeCtGov
 from tests.synthetic import landscape_corpus, trial
 from tracker import api
@@ -67,6 +68,27 @@ def test_pages_render_on_the_fixture_database(monkeypatch: pytest.MonkeyPatch, l
     at = run_page(monkeypatch, loaded_db, page)
     assert not at.error, [e.value for e in at.error]
     assert any("synthetic records" in w.value for w in at.warning), "demo banner"
+
+
+def test_each_page_has_its_own_heading(monkeypatch: pytest.MonkeyPatch, loaded_db: Path) -> None:
+    headings = {page: [t.value for t in run_page(monkeypatch, loaded_db, page).title] for page in PAGES}
+    assert headings["trial"] == ["Trial"] and headings["landscape"] == ["Landscape"], headings
+    assert len({tuple(h) for h in headings.values()}) == len(PAGES), headings
+
+
+def test_trial_page_shows_labels_not_codes(monkeypatch: pytest.MonkeyPatch, loaded_db: Path) -> None:
+    nct_id = next(s["protocolSection"]["identificationModule"]["nctId"] for s in hostile_corpus()
+                  if s["protocolSection"]["statusModule"]["overallStatus"] == "NOT_YET_RECRUITING")
+    at = run_page(monkeypatch, loaded_db, "trial", {"nct": [nct_id]})
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Not yet recruiting" in shown, shown
+    assert "NOT\\_YET" not in shown and "NOT_YET" not in shown, shown
+    with duckdb.connect(str(loaded_db), read_only=True) as con:
+        code = con.execute("select primary_mechanism_class from trials where nct_id = ?", [nct_id]).fetchall()[0][0]
+        label = con.execute("select mechanism_label from ref.mechanisms where mechanism_class = ?",
+                            [code]).fetchall()[0][0]
+    assert literal(label) in shown and code not in shown, shown
+    assert not at.metric, "st.metric cuts long values short"
 
 
 def trial_count(at: AppTest) -> int:

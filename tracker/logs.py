@@ -34,3 +34,8 @@ def configure(level: str, fmt: str) -> None:
     root.setLevel(level.upper())
     # one line per HTTP request is noise at INFO; retries are logged by the client itself
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs every job it runs at INFO ("Running job Daemon.beat …", "… executed successfully"),
+    # the 10-second heartbeat included: that floods `tracker up` and `tracker daemon`. The tracker logs its own
+    # run summaries; the scheduler's lines stay available with TRACKER_LOG_LEVEL=DEBUG.
+    quiet = root.getEffectiveLevel() > logging.DEBUG
+    logging.getLogger("apscheduler").setLevel(logging.WARNING if quiet else logging.NOTSET)

@@ -26,7 +26,11 @@ from tracker import integrity
 from tracker.config import Settings
 from tracker.errors import TrackerError
 
-APP = Path(__file__).resolve().parent.parent / "dashboards" / "streamlit_app.py"
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "dashboards" / "streamlit_app.py"
+# Streamlit reads .streamlit/config.toml from its working directory: it runs from ROOT, so `tracker dashboard`
+# and `streamlit run dashboards/streamlit_app.py` (from the repository root) get the same settings
+STREAMLIT_CONFIG = ROOT / ".streamlit" / "config.toml"
 RESOLVE_TIMEOUT = 10.0
 START_TIMEOUT = 60.0
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -134,16 +138,24 @@ def _bind_error(host: str, port: int, exc: OSError) -> str:
 
 
 def dashboard_command(settings: Settings) -> list[str]:
-    if not APP.is_file():
-        raise TrackerError(f"dashboard not found at {APP}: install the tracker from its source tree (pip install -e .)")
+    """`streamlit run` with only what belongs to this run (address and port); the rest is in STREAMLIT_CONFIG."""
+    for needed in (APP, STREAMLIT_CONFIG):
+        if not needed.is_file():
+            raise TrackerError(f"dashboard file not found at {needed}: install the tracker from its source tree "
+                               "(pip install -e .)")
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.address", settings.host, "--server.port", str(settings.port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        "--global.developmentMode", "false", "--client.toolbarMode", "viewer",
-        # the world map's outlines are served from dashboards/static: plotly's CDN is not reachable offline
-        "--server.enableStaticServing", "true",
+        "--server.address", settings.host, "--server.port", str(settings.port),
     ]
+
+
+def dashboard_env(settings: Settings) -> dict[str, str]:
+    """The environment of the Streamlit child, which runs from ROOT: paths the user gave are made absolute."""
+    env = {**os.environ, "TRACKER_DB": str(settings.db_path.resolve())}
+    for name, path in (("TRACKER_SCOPE", settings.scope_file), ("TRACKER_CATALOGUE", settings.catalogue_file)):
+        if path is not None:
+            env[name] = str(path.resolve())
+    return env
 
 
 @contextmanager
@@ -172,14 +184,14 @@ class Dashboard:
 
     def __init__(self, settings: Settings, listen: Listen, *, quiet: bool = False) -> None:
         command = dashboard_command(settings)
-        env = {**os.environ, "TRACKER_DB": str(settings.db_path.resolve())}
+        env = dashboard_env(settings)
         self.listen = listen
         self.quiet = quiet
         self._log = tempfile.TemporaryFile()
         self._stopping = threading.Event()
         self._follower: threading.Thread | None = None
         self._started_at = 0  # where the log stood when Streamlit first answered
-        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
+        self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
                                         stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def _log_size(self) -> int:

@@ -33,13 +33,19 @@ trial = detail["trial"]
 # CT.gov text is shown as text, never as Markdown or HTML: st.text, or ui.literal where Streamlit renders Markdown
 st.text(trial["brief_title"] or "(no title)")
 st.link_button("Open on ClinicalTrials.gov", trial["url"])
-cols = st.columns(4)
-cols[0].metric("Phase", ui.literal(trial["phase"] or "—"))
-cols[1].metric("Status", ui.literal(trial["overall_status"] or "—"))
-cols[2].metric("Enrollment", f"{trial['enrollment']:,}" if trial["enrollment"] is not None else "—",
-               help=ui.literal(trial["enrollment_type"]) or None)
-cols[3].metric("Primary mechanism", ui.literal(ctx.labels.mechanism(trial["primary_mechanism_class"])),
-               help=ui.literal(trial["primary_target"]) or None)
+# labels, not codes, on one line of text: st.metric cuts long values ("NOT_YET_RE…") to its column's width
+enrollment = f"{trial['enrollment']:,}" if trial["enrollment"] is not None else "—"
+if trial["enrollment"] is not None and trial["enrollment_type"]:
+    enrollment += f" ({trial['enrollment_type'].lower()})"
+mechanism = ctx.labels.mechanism(trial["primary_mechanism_class"])
+if trial["primary_target"]:
+    mechanism += f" ({trial['primary_target']})"
+st.markdown("  \n".join(f"**{name}:** {ui.literal(value)}" for name, value in (
+    ("Phase", trial["phase"] or "—"),
+    ("Status", ctx.labels.status(trial["overall_status"])),
+    ("Enrollment", enrollment),
+    ("Primary mechanism", mechanism),
+)))
 fields = {k: trial[k] for k in ("nct_id", "acronym", "official_title", "lead_sponsor", "sponsor_class", "study_type",
                                  "start_date", "start_date_type", "primary_completion_date",
                                  "primary_completion_date_type", "completion_date", "last_update_post_date",

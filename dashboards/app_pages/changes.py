@@ -11,7 +11,7 @@ from dashboards import queries, ui
 ctx = ui.page_context()
 assert ctx.source is not None
 
-st.header("What changed")
+st.subheader("What changed")
 st.caption("Field-level changes between stored versions of each trial, rated critical / major / minor by "
            "the severity rules (tracker/changes/severity.toml or TRACKER_SEVERITY_RULES). The sidebar "
            "filters narrow the trials; trials that left the landscape are always shown.")

@@ -9,7 +9,7 @@ from dashboards import charts, queries, ui
 ctx = ui.page_context()
 assert ctx.source is not None
 
-st.header("Readout calendar")
+st.subheader("Readout calendar")
 today = ui.today()
 upcoming = queries.upcoming_completions(ctx.source, ctx.filters, today.isoformat())
 st.caption(f"{upcoming.height} open or active trials with a primary completion in the next 12 months "

@@ -134,6 +134,21 @@ def remove(*paths: Path) -> None:
             raise write_error(exc, path, doing="delete") from None
 
 
+def check_lock_creatable(path: Path) -> None:
+    """Whether the lock file could be made (or opened), without making it: `tracker up` checks before it starts."""
+    target = path if path.exists() else path.parent
+    if not os.access(target, os.W_OK):
+        reason = "read-only file system" if _read_only_mount(target) else "permission denied"
+        raise DatabaseError(f"cannot create the lock file at {path}: {reason}")
+
+
+def _read_only_mount(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def probe_lock_file(path: Path) -> None:
     """Create (or open) the lock file once, so an impossible path is an error, not "another refresh is running"."""
     try:

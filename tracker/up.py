@@ -62,7 +62,7 @@ def run_up(settings: Settings, *, demo: bool = False, echo: Echo = print, report
     if not demo:
         # the first refresh and the daemon write beside it; the demo's folder is made when it starts
         files.check_directory(path.parent)
-        files.probe_lock_file(settings.lock_path)
+        files.check_lock_creatable(settings.lock_path)
     listen = serve.check_listen(settings)
     if listen.warning:
         warn(listen.warning)

@@ -375,12 +375,14 @@ def busy_port() -> Iterator[int]:
 
 BUSY = "{busy}"
 ERROR_CASES = [
-    pytest.param({"TRACKER_HOST": "999.1.1.1"}, ["TRACKER_HOST", "999.1.1.1", "an IP address or a host name"], id="host-999"),
+    pytest.param({"TRACKER_HOST": "999.1.1.1"}, ["TRACKER_HOST", "999.1.1.1", "an IP address or a host name"],
+                 id="host-999"),
     pytest.param({"TRACKER_HOST": "no-such-host.invalid"}, ["no-such-host.invalid", "resolve"], id="host-unknown"),
     pytest.param({"TRACKER_HOST": "10.255.255.1"}, ["10.255.255.1", "not an address of this machine"],
                  id="host-not-here"),
     pytest.param({"TRACKER_HOST": "fe80::1"}, ["fe80::1", "not an address of this machine"], id="host-ipv6-not-here"),
-    pytest.param({"TRACKER_HOST": "http://localhost"}, ["http://localhost", "an IP address or a host name"], id="host-url"),
+    pytest.param({"TRACKER_HOST": "http://localhost"}, ["http://localhost", "an IP address or a host name"],
+                 id="host-url"),
     pytest.param({"TRACKER_HOST": "local host"}, ["local host", "an IP address or a host name"], id="host-with-space"),
     pytest.param({"TRACKER_HOST": "x" * 300}, ["TRACKER_HOST", "an IP address or a host name"], id="host-too-long"),
     pytest.param({"TRACKER_PORT": BUSY}, ["port {busy}", "already in use", "TRACKER_PORT"], id="port-busy"),

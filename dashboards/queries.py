@@ -288,6 +288,9 @@ def trial(source: Source, nct_id: str) -> dict[str, Any] | None:
     detail["versions"] = _frame(source, "select version_number, last_update_post_date, last_update_post_date_type, "
                                         "version_holder, fetched_at, run_id, is_current from trial_versions "
                                         "where nct_id = ? order by version_number desc", [nct_id])
+    detail["changes"] = _frame(source, "select posted_date, severity, field, old_value, new_value, shift_days, "
+                                       "reason, source from trial_changes where nct_id = ? "
+                                       "order by posted_date desc, change_id desc", [nct_id])
     raw = _frame(source, "select payload from trial_versions where nct_id = ? and is_current", [nct_id])
     detail["raw"] = json.loads(raw["payload"][0]) if raw.height else None
     return detail

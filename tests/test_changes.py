@@ -348,3 +348,10 @@ def test_the_changes_and_readouts_pages_show_what_moved(world: World, monkeypatc
     at.selectbox(key="readouts_trial").set_value(ids[1]).run()
     history = frame_with(at, "version_number")
     assert len(history) == 2 and history["shift_days"].iloc[1] > 150
+
+    at.query_params["nct"] = ids[0]
+    at.switch_page("app_pages/trial.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    on_trial = frame_with(at, "field", "reason")
+    assert "overall_status" in set(on_trial["field"]) and "critical" in set(on_trial["severity"])

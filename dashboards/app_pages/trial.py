@@ -1,4 +1,4 @@
-"""Trial: one trial's fields, agents with their evidence, arms, conditions, sites, stored versions, raw JSON."""
+"""Trial: one trial's fields, agents with evidence, arms, conditions, sites, changes, versions, raw JSON."""
 
 from __future__ import annotations
 
@@ -65,6 +65,14 @@ st.subheader(f"Sites ({detail['sites'].height})")
 if detail["sites"].height:
     ui.chart(charts.site_map(detail["sites"]), "trial_sites_map")
     st.dataframe(detail["sites"], hide_index=True, key="trial_sites")
+st.subheader(f"Changes detected ({detail['changes'].height})")
+if detail["changes"].height:
+    st.dataframe(detail["changes"], hide_index=True, key="trial_changes", column_config={
+        "posted_date": st.column_config.DateColumn("Posted"),
+        "reason": st.column_config.TextColumn("Why it matters", width="medium"),
+    })
+else:
+    st.caption("No change between the versions held: the first version a refresh stores is the baseline.")
 st.subheader(f"Stored versions ({detail['versions'].height})")
 st.dataframe(detail["versions"], hide_index=True, key="trial_versions")
 with st.expander("Raw JSON of the current version"):

@@ -145,6 +145,17 @@ def test_every_registry_change_is_listed_and_nothing_else(world: World) -> None:
     assert world.changes(*fields) == world.made
 
 
+def test_a_run_with_nothing_new_is_skipped_and_adds_no_changes(world: World) -> None:
+    world.refresh(full=True)
+    world.next_day()
+    world.change(world.in_scope()[0], {"overall_status"}, status("TERMINATED", "Funding"))
+    world.refresh()
+    before = read(world.settings.db_path, "select count(*) from trial_changes")[0][0]
+    result = api.run_refresh(world.settings)  # same data timestamp: one /version request, nothing fetched
+    assert result.status == "skipped", result.error
+    assert read(world.settings.db_path, "select count(*) from trial_changes")[0][0] == before > 0
+
+
 def test_severity_follows_the_rules(world: World) -> None:
     world.refresh(full=True)
     ids = world.in_scope()

@@ -218,7 +218,9 @@ def _fetch_and_load(settings: Settings, scope: Sequence[ScopeQuery], con: db.Con
                 result.requests = client.requests
                 with db.transaction(con):
                     if post_load is not None:
-                        # no new data, but an edited catalogue still relabels what is stored
+                        # no new data, but an edited catalogue still relabels what is stored; the stages
+                        # read this run's (empty) run_seen
+                        store.begin_loading(con)
                         post_load(con, frozenset(), result.run_id)
                     store.build_marts(con)
                     store.finish_run(con, result.run_id, status="skipped", now=now(),

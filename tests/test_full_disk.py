@@ -34,7 +34,8 @@ pytestmark = pytest.mark.slow
 
 CORPUS_SIZE = 300
 ROOMY = "size=96m"
-EXPECTED_FILES = {"tracker.duckdb", "tracker.lock", "filler"}
+# the Atom feed of changes (Settings.feed_path) is written beside the database after each successful run
+EXPECTED_FILES = {"tracker.duckdb", "tracker.lock", "filler", "tracker.changes.atom"}
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 MECHANISM_COLORS = {
     "car_nk": "#CC6677",
     "adoptive_nk": "#882255",
@@ -55,4 +57,5 @@ class Labels:
         """CT.gov's overall status as its website words it: NOT_YET_RECRUITING → "Not yet recruiting"."""
         if not code:
             return "—"
-        return code.replace("_", " ").capitalize()
+        # only a code shaped like CT.gov's (RECRUITING, NOT_YET_RECRUITING) is reworded; anything else as sent
+        return code.replace("_", " ").capitalize() if re.fullmatch(r"[A-Z_]+", code) else code

@@ -36,7 +36,8 @@ st.link_button("Open on ClinicalTrials.gov", trial["url"])
 # labels, not codes, on one line of text: st.metric cuts long values ("NOT_YET_RE…") to its column's width
 enrollment = f"{trial['enrollment']:,}" if trial["enrollment"] is not None else "—"
 if trial["enrollment"] is not None and trial["enrollment_type"]:
-    enrollment += f" ({trial['enrollment_type'].lower()})"
+    kind = trial["enrollment_type"]
+    enrollment += f" ({kind.lower() if kind in ('ACTUAL', 'ESTIMATED') else kind})"
 mechanism = ctx.labels.mechanism(trial["primary_mechanism_class"])
 if trial["primary_target"]:
     mechanism += f" ({trial['primary_target']})"

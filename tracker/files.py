@@ -11,6 +11,7 @@ import errno
 import os
 import shutil
 import stat
+import tempfile
 from pathlib import Path
 
 from tracker.errors import DatabaseError, DiskFull
@@ -135,18 +136,18 @@ def remove(*paths: Path) -> None:
 
 
 def check_lock_creatable(path: Path) -> None:
-    """Whether the lock file could be made (or opened), without making it: `tracker up` checks before it starts."""
-    target = path if path.exists() else path.parent
-    if not os.access(target, os.W_OK):
-        reason = "read-only file system" if _read_only_mount(target) else "permission denied"
-        raise DatabaseError(f"cannot create the lock file at {path}: {reason}")
-
-
-def _read_only_mount(path: Path) -> bool:
+    """Whether the lock file could be made, leaving nothing behind: `tracker up` checks before it starts."""
+    if path.exists():
+        probe_lock_file(path)
+        return
     try:
-        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
+        # a file made and removed at once: access() says yes to root even on /proc or a read-only mount
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        if exc.errno in _FULL:
+            raise write_error(exc, path) from None
+        raise DatabaseError(f"cannot create the lock file at {path}: {_path_reason(path, exc)}") from None
 
 
 def probe_lock_file(path: Path) -> None:

@@ -46,10 +46,6 @@ def prepare(con: db.Connection) -> None:
     # the view macros are needed by the marts, and the marts by the views reading them
     db.run_file(con, db.sql_file("views", "000_macros.sql"))
     db.run_file(con, db.sql_file("views", "005_as_of.sql"))
-    # a database from before snapshots: the marts read the current versions' snapshots
-    from tracker import versions
-
-    versions.snapshot_current(con, versions.missing_current(con))
     if db.scalar(con, "select count(*) from duckdb_tables() where schema_name = 'core' "
                       "and table_name in ('trial_summary', 'landscape_rows', 'agent_summary', "
                       "'landscape_options')") < 4:
@@ -58,7 +54,14 @@ def prepare(con: db.Connection) -> None:
 
 
 def build_marts(con: db.Connection) -> None:
-    """Rebuild the materialized tables behind the public views (after loading or classifying)."""
+    """Rebuild the materialized tables behind the public views (after loading or classifying).
+
+    The marts read each trial's current version through its snapshot: a version stored without one (a
+    database from before snapshots, a refresh run without the change stage) gets it here.
+    """
+    from tracker import versions
+
+    versions.snapshot_current(con, versions.missing_current(con))
     db.apply_sql(con, "marts")
 
 

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from tracker import files
-from tracker.errors import ConfigError, DatabaseError, DiskFull, QueryFailed, QueryInterrupted, QueryOutOfMemory
+from tracker.errors import (
+    ConfigError,
+    CorruptDatabase,
+    DatabaseError,
+    DiskFull,
+    QueryFailed,
+    QueryInterrupted,
+    QueryOutOfMemory,
+)
 
 if TYPE_CHECKING:
     # polars and pyarrow are imported where frames are made: `tracker sql` and `tracker status` need neither
@@ -415,6 +423,9 @@ def error_for(exc: BaseException, path: Path, *, doing: str = "use", outcome: st
         suffix = f"; {outcome}" if outcome else ""
         return DiskFull(f"disk full writing {written.group(1) if written else path} (No space left on device)"
                         f"{suffix}")
+    if "Corrupt database file" in text:
+        return CorruptDatabase(f"{path} is corrupt ({text}); restore it from a backup, or move it aside and "
+                               "run tracker refresh --full")
     return DatabaseError(f"cannot {doing} {path}: {text}")
 
 

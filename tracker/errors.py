@@ -78,6 +78,10 @@ class DiskFull(DatabaseError):
     "The disk filled up while writing; the published database is kept as it was"
 
 
+class CorruptDatabase(DatabaseError):
+    "The database file's data blocks fail their checksums; nothing is written to it"
+
+
 class QueryRefused(TrackerError):
     "Ad-hoc SQL tried to write, or to read files or the network"
 

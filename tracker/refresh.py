@@ -16,7 +16,7 @@ import httpx
 from tracker import __version__, checks, db, files, publish, recovery, store
 from tracker.config import Settings
 from tracker.ctgov import CtGov
-from tracker.errors import Cancelled, DatabaseError, DiskFull, ReconciliationError, TrackerError
+from tracker.errors import Cancelled, CorruptDatabase, DatabaseError, DiskFull, ReconciliationError, TrackerError
 from tracker.scope import ScopeQuery
 
 log = logging.getLogger(__name__)
@@ -179,6 +179,10 @@ def _run(settings: Settings, scope: Sequence[ScopeQuery], con: db.Connection, *,
             _fetch_and_load(settings, scope, con, client, result, reporter, post_load, now, allow_scope_drop)
     except Exception as exc:
         error = _as_tracker_error(exc, settings.work_path)
+        if isinstance(error, CorruptDatabase):
+            # the working copy is the published file's copy: its damage is the published file's, and a run
+            # recorded in it would only rewrite a file the user must restore
+            raise db.error_for(exc, settings.db_path) from None
         _fail(con, settings, result, client.requests, str(error or f"{type(exc).__name__}: {exc}"), now)
         if error is None:
             raise

@@ -32,17 +32,22 @@ def _per_class_count(f: Filters) -> str:
     return "count(*) filter (is_first_target_in_class)"
 
 
-def _filtered(f: Filters, body: str, *, with_mechanisms: bool = False,
-              columns: str = "t.*") -> tuple[str, list[Any]]:
-    """`filtered`: the trials the filters select; `mech`: their mechanism rows the charts count."""
+def _filtered(f: Filters, body: str, *, with_mechanisms: bool = False, columns: str = "t.*",
+              as_of: str | None = None) -> tuple[str, list[Any]]:
+    """`filtered`: the trials the filters select; `mech`: their mechanism rows the charts count.
+
+    With `as_of` (an ISO date) both are read from the landscape as it stood on that date.
+    """
     where, params = f.trial_where("t")
-    sql = f"with filtered as (select {columns} from trials t where {where})"
+    trials, rows, dated = ("trials", "landscape_rows", []) if as_of is None else \
+        ("trials_as_of(?::date)", "landscape_rows_as_of(?::date)", [as_of])
+    sql = f"with filtered as (select {columns} from {trials} t where {where})"
     if with_mechanisms:
         # landscape_rows carries the trial columns, so charts scan one table instead of joining
         mech_where, mech_params = f.mechanism_where("t")
-        sql += f", mech as (select t.* from landscape_rows t where {where} and {mech_where})"
-        params = params + params + mech_params
-    return sql + "\n" + body, params
+        sql += f", mech as (select t.* from {rows} t where {where} and {mech_where})"
+        return sql + "\n" + body, dated + params + dated + params + mech_params
+    return sql + "\n" + body, dated + params
 
 
 # ---------------------------------------------------------------------------------------------- status
@@ -89,7 +94,7 @@ def filter_options(source: Source) -> dict[str, list[Any]]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def kpis(source: Source, f: Filters) -> dict[str, Any]:
+def kpis(source: Source, f: Filters, as_of: str | None = None) -> dict[str, Any]:
     sql, params = _filtered(f, """
         select
             count(*) as trials,
@@ -97,58 +102,58 @@ def kpis(source: Source, f: Filters) -> dict[str, Any]:
             count(distinct lead_sponsor) as sponsors,
             sum(enrollment) filter (status_group = 'open') as open_enrollment
         from filtered
-    """, columns="t.nct_id, t.status_group, t.lead_sponsor, t.enrollment")
+    """, columns="t.nct_id, t.status_group, t.lead_sponsor, t.enrollment", as_of=as_of)
     counts = _frame(source, sql, params).to_dicts()[0]
     # a second query rather than a subquery: read twice, `filtered` would be materialized whole
     sql, params = _filtered(f, """
         select count(distinct named.agent) as agents
         from (select unnest(agents) as agent from filtered) as seen
         join agents as named on named.agent = seen.agent and named.role = 'tracked'
-    """, columns="t.agents")
+    """, columns="t.agents", as_of=as_of)
     counts["agents"] = _frame(source, sql, params)["agents"][0]
     return counts
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def mechanism_phase(source: Source, f: Filters) -> pl.DataFrame:
+def mechanism_phase(source: Source, f: Filters, as_of: str | None = None) -> pl.DataFrame:
     sql, params = _filtered(f, f"""
         select mechanism_class, phase, {_per_class_count(f)} as trials
         from mech
         group by all
-    """, with_mechanisms=True)
+    """, with_mechanisms=True, as_of=as_of)
     return _frame(source, sql, params)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def status_mix(source: Source, f: Filters) -> pl.DataFrame:
+def status_mix(source: Source, f: Filters, as_of: str | None = None) -> pl.DataFrame:
     sql, params = _filtered(f, f"""
         select mechanism_class, status_group, {_per_class_count(f)} as trials
         from mech
         group by all
-    """, with_mechanisms=True)
+    """, with_mechanisms=True, as_of=as_of)
     return _frame(source, sql, params)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def indication_matrix(source: Source, f: Filters) -> pl.DataFrame:
+def indication_matrix(source: Source, f: Filters, as_of: str | None = None) -> pl.DataFrame:
     sql, params = _filtered(f, f"""
         select mechanism_class, indication, {_per_class_count(f)} as trials
         from (select mechanism_class, nct_id, is_first_target_in_class, unnest(indications) as indication
               from mech)
         group by all
-    """, with_mechanisms=True)
+    """, with_mechanisms=True, as_of=as_of)
     return _frame(source, sql, params)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def start_years(source: Source, f: Filters) -> pl.DataFrame:
+def start_years(source: Source, f: Filters, as_of: str | None = None) -> pl.DataFrame:
     sql, params = _filtered(f, f"""
         select mechanism_class, year(start_date) as start_year, {_per_class_count(f)} as trials
         from mech
         where start_date is not null
         group by all
         order by start_year
-    """, with_mechanisms=True)
+    """, with_mechanisms=True, as_of=as_of)
     return _frame(source, sql, params)
 
 

@@ -18,7 +18,7 @@ from dashboards.theme import PHASE_ORDER, STATUS_ORDER, Labels
 from tracker.config import Settings
 from tracker.errors import ConfigError, TrackerError
 
-PAGE_KEYS = ("nct",)  # query parameters that belong to one page, kept when filters change
+PAGE_KEYS = ("nct", "asof", "since", "sev", "field")  # belong to one page, kept when filters change
 # Streamlit finds autolinks (http://…, www.…, a@b.c) in the text after backslash escapes are resolved, so
 # escaping cannot stop them; an invisible word joiner after the start of the pattern does
 _AUTOLINK_STARTS = re.compile(r"(?i)https?:|www(?=\.)|@")
@@ -237,3 +237,25 @@ def chart(figure: Any, key: str, *, selectable: bool = False) -> Any:
     if selectable:
         return st.plotly_chart(figure, key=key, config=PLOTLY_CONFIG, on_select="rerun", selection_mode="points")
     return st.plotly_chart(figure, key=key, config=PLOTLY_CONFIG)
+
+
+def change_columns() -> dict[str, Any]:
+    """Column labels of a table of `trial_changes` rows (the Changes page, the Trial page)."""
+    return {
+        "posted_date": st.column_config.DateColumn("Posted", format="YYYY-MM-DD"),
+        "severity": st.column_config.TextColumn("Severity"),
+        "url": st.column_config.LinkColumn("NCT id", display_text=r"https://clinicaltrials\.gov/study/(.*)"),
+        "nct_id": None,
+        "brief_title": st.column_config.TextColumn("Title", width="medium"),
+        "field": st.column_config.TextColumn("Field"),
+        "old_value": st.column_config.TextColumn("Before"),
+        "new_value": st.column_config.TextColumn("After"),
+        "shift_days": st.column_config.NumberColumn("Shift (days)", format="%+d"),
+        "pct_change": st.column_config.NumberColumn("Change (%)", format="%+.0f%%"),
+        "reason": st.column_config.TextColumn("Why it matters", width="medium"),
+        "mechanism_class": st.column_config.TextColumn("Mechanism"),
+        "target": st.column_config.TextColumn("Target"),
+        "phase": st.column_config.TextColumn("Phase"),
+        "source": st.column_config.TextColumn("Seen by", help="refresh, CT.gov record history, or a catalogue "
+                                              "edit"),
+    }

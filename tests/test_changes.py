@@ -197,6 +197,11 @@ def test_a_past_day_equals_a_full_refresh_taken_that_day(world: World, tmp_path:
     assert landscape_as_of == read(settings.db_path, "select * from landscape order by all")
     assert read(world.settings.db_path, "select * from landscape_as_of(null) order by all") == \
         read(world.settings.db_path, "select * from landscape order by all")
+    ordered = "order by nct_id, mechanism_class, target"
+    assert read(world.settings.db_path, f"select * from landscape_rows_as_of(?) {ordered}", [target]) == \
+        read(settings.db_path, f"select * from landscape_rows {ordered}")
+    assert read(world.settings.db_path, f"select * from landscape_rows_as_of(null) {ordered}") == \
+        read(world.settings.db_path, f"select * from landscape_rows {ordered}")
 
 
 def without_agent(source: Path, target: Path, name: str) -> None:
@@ -366,3 +371,17 @@ def test_the_changes_and_readouts_pages_show_what_moved(world: World, monkeypatc
     assert not at.exception, [e.value for e in at.exception]
     on_trial = frame_with(at, "field", "reason")
     assert "overall_status" in set(on_trial["field"]) and "critical" in set(on_trial["severity"])
+
+    first_day = sorted(world.days)[0]
+    at = AppTest.from_file(APP, default_timeout=90)  # a shared link to the landscape of a past day
+    at.query_params["asof"] = first_day.isoformat()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics.get("Landscape as of") == first_day.isoformat(), metrics
+    then = read(world.settings.db_path, "select count(*), count(*) filter (status_group = 'open') "
+                                        "from trials_as_of(?) where in_landscape", [first_day])[0]
+    now = read(world.settings.db_path, "select count(*) filter (status_group = 'open') from trials "
+                                       "where in_landscape")[0]
+    assert (metrics["Trials"], metrics["Open trials"]) == (f"{then[0]:,}", f"{then[1]:,}")
+    assert then[1] != now[0]  # ids[0] was terminated the next day: the page shows the earlier landscape

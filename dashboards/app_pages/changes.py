@@ -42,13 +42,7 @@ if frame.is_empty():
     st.info("No change of these severities was posted since that date. A first refresh records no changes: "
             "it is the baseline the next refreshes are compared with; `tracker history` reaches further back.")
 else:
-    st.dataframe(frame, hide_index=True, key="changes_table", column_config={
-        "url": st.column_config.LinkColumn("NCT id", display_text=r"https://clinicaltrials\.gov/study/(.*)"),
-        "nct_id": None,
-        "posted_date": st.column_config.DateColumn("Posted"),
-        "brief_title": st.column_config.TextColumn("Title", width="medium"),
-        "reason": st.column_config.TextColumn("Why it matters", width="medium"),
-    })
+    st.dataframe(frame, hide_index=True, key="changes_table", column_config=ui.change_columns())
 
 st.subheader("The landscape on two dates")
 st.caption("Each trial as its newest version posted on or before each date: trials that entered or left "
@@ -61,5 +55,14 @@ if diff.is_empty():
     st.info("No trial entered, left or changed status group or phase between these dates.")
 else:
     summary = diff.group_by("change").len(name="trials").sort("change")
-    st.dataframe(summary, hide_index=True, key="diff_summary")
-    st.dataframe(diff, hide_index=True, key="diff_table")
+    st.dataframe(summary, hide_index=True, key="diff_summary", column_config={
+        "change": st.column_config.TextColumn("Change"), "trials": st.column_config.NumberColumn("Trials")})
+    st.dataframe(diff, hide_index=True, key="diff_table", column_config={
+        "change": st.column_config.TextColumn("Change"),
+        "mechanism_class": st.column_config.TextColumn("Mechanism"),
+        "target": st.column_config.TextColumn("Target"),
+        "nct_id": st.column_config.TextColumn("NCT id"),
+        "brief_title": st.column_config.TextColumn("Title", width="large"),
+        "value_before": st.column_config.TextColumn("Before"),
+        "value_after": st.column_config.TextColumn("After"),
+    })

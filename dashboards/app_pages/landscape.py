@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -25,21 +26,43 @@ def clicked(event: Any) -> list[list[str]]:
     return [p.get("customdata") for p in points if p.get("customdata")]
 
 
-kpi = queries.kpis(source, filters)
+def chosen_date() -> str | None:
+    """The landscape's date from the URL (`?asof=2025-06-30`); None (today's landscape) for today or later."""
+    today = ui.today()
+    try:
+        default = min(date.fromisoformat(st.query_params.get("asof", "")), today)
+    except ValueError:
+        default = today
+    picked = st.columns([1, 3])[0].date_input(
+        "Landscape as of", default, min_value=date(2000, 1, 1), max_value=today, key="landscape_as_of",
+        help="Each trial as its newest version posted on or before this date (versions held by the tracker, "
+             "and by `tracker history`).")
+    if picked >= today:
+        st.query_params.pop("asof", None)
+        return None
+    st.query_params["asof"] = picked.isoformat()
+    return picked.isoformat()
+
+
+as_of = chosen_date()
+kpi = queries.kpis(source, filters, as_of)
 cols = st.columns(5)
 cols[0].metric("Trials", f"{kpi['trials']:,}")
 cols[1].metric("Open trials", f"{kpi['open_trials']:,}", help="recruiting, not yet recruiting or by invitation")
 cols[2].metric("Named agents", f"{kpi['agents']:,}", help="catalogue agents of tracked classes in these trials")
 cols[3].metric("Lead sponsors", f"{kpi['sponsors']:,}")
-cols[4].metric("Data as of", ui.literal(ui.data_as_of(ctx)[:10]))
+if as_of is None:
+    cols[4].metric("Data as of", ui.literal(ui.data_as_of(ctx)[:10]))
+else:
+    cols[4].metric("Landscape as of", as_of, help="the versions posted on or before this date")
 if kpi["trials"] == 0:
-    st.info("No landscape trial matches these filters.")
+    st.info("No landscape trial matches these filters" + (f" on {as_of}." if as_of else "."))
     st.stop()
 
 st.subheader("Mechanism × phase")
 st.caption("Trials per mechanism class and phase (a combination trial counts once in each of its classes). "
            "Click a square to narrow every page to it.")
-matrix = queries.mechanism_phase(source, filters)
+matrix = queries.mechanism_phase(source, filters, as_of)
 figure = charts.bubble_matrix(matrix, x="phase", y="mechanism_class", value="trials", x_order=PHASE_ORDER,
                               y_order=mechanism_order, x_label=lambda v: v or "No phase",
                               y_label=labels.mechanism, color_of=lambda c: MECHANISM_COLORS.get(c, "#777777"))
@@ -49,18 +72,18 @@ for mechanism, phase in clicked(ui.chart(figure, "mechanism_phase", selectable=T
 left, right = st.columns(2)
 with left:
     st.subheader("Status by mechanism")
-    mix = queries.status_mix(source, filters)
+    mix = queries.status_mix(source, filters, as_of)
     event = ui.chart(charts.status_bars(mix, mechanism_order, labels.mechanism, labels.status_group),
                      "status_mix", selectable=True)
     for mechanism, status in clicked(event)[:1]:
         ui.apply_selection(mechanism_classes=[mechanism], status_groups=[status])
 with right:
     st.subheader("Trials started per year")
-    growth = queries.start_years(source, filters)
+    growth = queries.start_years(source, filters, as_of)
     ui.chart(charts.growth_lines(growth, mechanism_order, labels.mechanism), "growth")
 
 st.subheader("Indication × mechanism")
-indications = queries.indication_matrix(source, filters)
+indications = queries.indication_matrix(source, filters, as_of)
 top = indications.group_by("indication").agg(total=pl.col("trials").sum()).sort(
     "total", descending=True).head(25)["indication"].to_list()
 shown = indications.filter(indications["indication"].is_in(top))

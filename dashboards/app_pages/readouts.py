@@ -18,7 +18,12 @@ st.dataframe(upcoming, hide_index=True, key="readouts_upcoming", column_config={
     "url": st.column_config.LinkColumn("NCT id", display_text=r"https://clinicaltrials\.gov/study/(.*)"),
     "nct_id": None,
     "brief_title": st.column_config.TextColumn("Title", width="large"),
-    "primary_completion_date": st.column_config.DateColumn("Primary completion"),
+    "agents": st.column_config.TextColumn("Agents"),
+    "phase": st.column_config.TextColumn("Phase"),
+    "overall_status": st.column_config.TextColumn("Status"),
+    "primary_completion_date": st.column_config.DateColumn("Primary completion", format="YYYY-MM-DD"),
+    "primary_completion_date_type": st.column_config.TextColumn("Date type"),
+    "lead_sponsor": st.column_config.TextColumn("Lead sponsor"),
 })
 
 st.subheader("Slips")
@@ -32,9 +37,20 @@ st.dataframe(slips, hide_index=True, key="readouts_slips", column_config={
     "url": st.column_config.LinkColumn("NCT id", display_text=r"https://clinicaltrials\.gov/study/(.*)"),
     "nct_id": None,
     "brief_title": st.column_config.TextColumn("Title", width="large"),
+    "moves": st.column_config.NumberColumn("Moves", help="versions that moved the date"),
+    "total_shift_days": st.column_config.NumberColumn("Total slip (days)", format="%+d"),
+    "first_date": st.column_config.DateColumn("First date", format="YYYY-MM-DD"),
+    "latest_date": st.column_config.DateColumn("Latest date", format="YYYY-MM-DD"),
 })
 chosen = st.selectbox("Slip history of", slips["nct_id"].to_list(), key="readouts_trial")
 if chosen:
     history = queries.completion_history(ctx.source, chosen)
     ui.chart(charts.slip_steps(history), "slip_steps")
-    st.dataframe(history, hide_index=True, key="readouts_history")
+    st.dataframe(history, hide_index=True, key="readouts_history", column_config={
+        "version_number": st.column_config.NumberColumn("Version"),
+        "posted_date": st.column_config.DateColumn("Posted", format="YYYY-MM-DD"),
+        "primary_completion_date": st.column_config.DateColumn("Primary completion", format="YYYY-MM-DD"),
+        "primary_completion_date_type": st.column_config.TextColumn("Type"),
+        "shift_days": st.column_config.NumberColumn("Shift (days)", format="%+d"),
+        "source": st.column_config.TextColumn("Seen by"),
+    })

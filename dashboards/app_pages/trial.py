@@ -68,10 +68,7 @@ if detail["sites"].height:
     st.dataframe(detail["sites"], hide_index=True, key="trial_sites")
 st.subheader(f"Changes detected ({detail['changes'].height})")
 if detail["changes"].height:
-    st.dataframe(detail["changes"], hide_index=True, key="trial_changes", column_config={
-        "posted_date": st.column_config.DateColumn("Posted"),
-        "reason": st.column_config.TextColumn("Why it matters", width="medium"),
-    })
+    st.dataframe(detail["changes"], hide_index=True, key="trial_changes", column_config=ui.change_columns())
 else:
     st.caption("No change between the versions held: the first version a refresh stores is the baseline.")
 st.subheader(f"Stored versions ({detail['versions'].height})")

@@ -283,3 +283,56 @@ select
     brief_title,
     'https://clinicaltrials.gov/study/' || nct_id as url
 from changes;
+
+-- one row per landscape trial × (mechanism_class, target) on as_of, with the columns of `landscape_rows`:
+-- the dashboard's Landscape page drawn as it stood on a past date
+create or replace macro main.landscape_rows_as_of(as_of) as table
+with
+
+trials as (
+
+    select * from main.trials_as_of(as_of) where in_landscape
+
+),
+
+mechanisms as (
+
+    select
+        picked.nct_id,
+        unnest(snapshots.mechanisms, recursive := true),
+        generate_subscripts(snapshots.mechanisms, 1) as position
+    from versions.picked_versions(as_of) as picked
+    join versions.trial_snapshots as snapshots using (version_id)
+    where picked.nct_id in (select nct_id from trials)
+
+)
+
+select
+    ----------  ids
+    mechanisms.nct_id,
+    mechanisms.mechanism_class,
+    mechanisms.target,
+    mechanisms.role,
+    mechanisms.is_primary,
+    row_number() over (partition by mechanisms.nct_id, mechanisms.mechanism_class
+                       order by mechanisms.position) = 1 as is_first_target_in_class,
+
+    ----------  trial columns, as in `trials_as_of`
+    trials.in_landscape,
+    trials.mechanism_classes,
+    trials.agents,
+    trials.phase,
+    trials.phase_rank,
+    trials.status_group,
+    trials.overall_status,
+    trials.indication_areas,
+    trials.indications,
+    trials.sponsor_class,
+    trials.lead_sponsor,
+    trials.start_date,
+    trials.is_oncology,
+    trials.has_nk_specific_agent,
+    trials.has_pd1_pdl1_ctla4,
+    trials.enrollment
+from mechanisms
+join trials using (nct_id);

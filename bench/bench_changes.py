@@ -10,12 +10,14 @@
 2. Time travel: a copy of the database gets nine older versions of every trial (synthetic snapshots,
    30 days apart, with moved status and phase), so SIZE trials carry 10 versions each; then
    landscape_as_of(d), trials_as_of(d) and landscape_diff(d1, d2) are timed. Medians of REPEATS.
-3. The Changes page (Streamlit AppTest, caches cleared) on the database of step 1, when it exists.
+3. Pages (Streamlit AppTest, caches cleared, the page's own script run timed): Changes (every change since
+   2000), Readouts, and Landscape as of 120 days back, on the 10-version database of step 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import random
 import shutil
@@ -143,7 +145,7 @@ def bench_as_of(path: Path, versions: int, repeats: int) -> dict[str, Any]:
     try:
         count = con.execute("select count(*), count(distinct nct_id) from versions.trial_snapshots").fetchall()[0]
         newest = con.execute("select max(posted_date) from versions.trial_snapshots").fetchall()[0][0]
-        middle = newest - __import__("datetime").timedelta(days=120)
+        middle = newest - dt.timedelta(days=120)
         queries = {
             "landscape_as_of": ("select count(*) from landscape_as_of(?)", [middle]),
             "trials_as_of": ("select count(*) filter (in_landscape) from trials_as_of(?)", [middle]),
@@ -164,6 +166,39 @@ def bench_as_of(path: Path, versions: int, repeats: int) -> dict[str, Any]:
     return {"snapshots": count[0], "trials": count[1], "versions_per_trial": versions, "seconds": timings}
 
 
+def time_pages(path: Path, repeats: int) -> dict[str, float]:
+    """Server-side time of a cold script run (caches cleared) of each change-intelligence page."""
+    import os
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["TRACKER_DB"] = str(path)
+    app = str(ROOT / "dashboards" / "streamlit_app.py")
+    pages = {"changes": {"since": "2000-01-01"}, "readouts": {},
+             "landscape (as of 120 days back)": {"asof": "__middle__"}}
+    middle = dt.date.today() - dt.timedelta(days=120)
+    timings = {}
+    for page, params in pages.items():
+        samples = []
+        for _ in range(repeats):
+            at = AppTest.from_file(app, default_timeout=300)
+            for key, value in params.items():
+                at.query_params[key] = middle.isoformat() if value == "__middle__" else value
+            if not page.startswith("landscape"):
+                at.run()  # AppTest starts on the default page; only the run of the page itself is timed
+                at.switch_page(f"app_pages/{page}.py")
+            st.cache_data.clear()
+            started = time.perf_counter()
+            at.run()
+            samples.append(time.perf_counter() - started)
+            if at.exception:
+                raise SystemExit(f"page {page} raised: {at.exception[0].value}")
+        timings[page] = statistics.median(samples)
+        print(f"  {page} page: {timings[page]:.2f} s", flush=True)
+    return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=100_000)
@@ -177,11 +212,13 @@ def main() -> None:
     stage = bench_stage(args.size, args.days, args.touched)
     print(f"as-of queries on {args.size:,} trials × {args.versions} versions", flush=True)
     as_of = bench_as_of(Path(stage["db"]), args.versions, args.repeats)
-    report = {"stage": stage, "as_of": as_of}
+    print(f"pages on {args.size:,} trials × {args.versions} versions", flush=True)
+    pages = time_pages(Path(stage["db"]).with_name("history.duckdb"), args.repeats)
+    report = {"stage": stage, "as_of": as_of, "pages": pages}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "changes.json").write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
     print(json.dumps({"stage_seconds": stage["stage_seconds"], "refresh_seconds": stage["refresh_seconds"],
-                      "stage_share": stage["stage_share"], "as_of": as_of["seconds"]}, indent=1))
+                      "stage_share": stage["stage_share"], "as_of": as_of["seconds"], "pages": pages}, indent=1))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,11 @@
 -- date means today's current versions. `trials` (through core.trial_summary) and `landscape` are these
 -- same macros called with null, so a past landscape is computed exactly as today's.
 
+-- orders a trial's versions (or changes) newest last as one number: a list key [posted, id] is 4x slower in
+-- arg_max; ids stay below 2^40 and days since 1970 below 2^23, so the product fits a bigint
+create or replace macro versions.recency(posted_date, id) as
+    date_diff('day', date '1970-01-01', posted_date) * 1099511627776 + id;
+
 -- one row per trial held on as_of: the version then current, whether it was in scope, and how many
 -- versions it had by then (scope events are those the change-detection stage recorded)
 create or replace macro versions.picked_versions(as_of) as table
@@ -31,7 +36,7 @@ past_versions as (
 
     select
         nct_id,
-        arg_max(version_id, [epoch(posted_date), version_id]) as version_id,
+        arg_max(version_id, versions.recency(posted_date, version_id)) as version_id,
         count(*) as version_count
     from versions.trial_snapshots
     where as_of is not null and posted_date <= cast(as_of as date)
@@ -43,8 +48,8 @@ scope_events as (
 
     select
         nct_id,
-        arg_max(field, [epoch(posted_date), change_id]) filter (posted_date <= cast(as_of as date)) as last_event,
-        arg_min(field, [epoch(posted_date), change_id]) as first_event
+        arg_max(field, versions.recency(posted_date, change_id)) filter (posted_date <= cast(as_of as date)) as last_event,
+        arg_min(field, versions.recency(posted_date, change_id)) as first_event
     from versions.trial_changes
     where as_of is not null and field in ('entered_scope', 'left_scope')
     group by nct_id
@@ -297,10 +302,15 @@ trials as (
 
 mechanisms as (
 
+    -- is_first_target_in_class within the list, not by a window over every row: 10x faster
     select
         picked.nct_id,
-        unnest(snapshots.mechanisms, recursive := true),
-        generate_subscripts(snapshots.mechanisms, 1) as position
+        unnest(list_transform(snapshots.mechanisms, lambda mechanism, position: {
+            'mechanism': mechanism,
+            'is_first_target_in_class': list_position(
+                list_transform(snapshots.mechanisms, lambda other: other.mechanism_class),
+                mechanism.mechanism_class) = position
+        }), recursive := true)
     from versions.picked_versions(as_of) as picked
     join versions.trial_snapshots as snapshots using (version_id)
     where picked.nct_id in (select nct_id from trials)
@@ -314,8 +324,7 @@ select
     mechanisms.target,
     mechanisms.role,
     mechanisms.is_primary,
-    row_number() over (partition by mechanisms.nct_id, mechanisms.mechanism_class
-                       order by mechanisms.position) = 1 as is_first_target_in_class,
+    mechanisms.is_first_target_in_class,
 
     ----------  trial columns, as in `trials_as_of`
     trials.in_landscape,

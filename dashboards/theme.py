@@ -1,31 +1,21 @@
-"""Colours and labels: the same colour for a mechanism on every page, colour-blind-safe (Paul Tol's muted set)."""
+"""Colours and labels: the same colour for a code on every page, colour-blind-safe (Paul Tol's sets)."""
 
 from __future__ import annotations
 
 import re
 
-MECHANISM_COLORS = {
-    "car_nk": "#CC6677",
-    "adoptive_nk": "#882255",
-    "nk_engager": "#AA4499",
-    "nk_checkpoint": "#332288",
-    "immune_checkpoint": "#88CCEE",
-    "nkg2d_axis": "#44AA99",
-    "cytokine": "#117733",
-    "innate_checkpoint": "#999933",
-    "adcc_antibody": "#DDCC77",
-    "nk_modulator": "#BBBBBB",
-}
-PHASE_ORDER = ["Early Phase 1", "Phase 1", "Phase 1/2", "Phase 2", "Phase 2/3", "Phase 3", "Phase 4",
-               "Not applicable", "No phase"]
-PHASE_COLORS = {
-    "Early Phase 1": "#DDDDDD", "Phase 1": "#BBCCEE", "Phase 1/2": "#99DDFF", "Phase 2": "#44BB99",
-    "Phase 2/3": "#BBCC33", "Phase 3": "#EEDD88", "Phase 4": "#EE8866", "Not applicable": "#AAAA00",
-    "No phase": "#888888",
-}
-STATUS_ORDER = ["open", "active", "completed", "stopped", "unknown", "other"]
-STATUS_COLORS = {"open": "#117733", "active": "#88CCEE", "completed": "#332288", "stopped": "#CC6677",
-                 "unknown": "#BBBBBB", "other": "#DDCC77"}
+from tracker.catalogue import load_vocabulary
+
+# code → colour in display order, from the tracker's vocabulary (tracker/catalogue/data/vocabulary.toml)
+_VOCABULARY = load_vocabulary()
+_PALETTE = _VOCABULARY.palette()
+MECHANISM_COLORS = _PALETTE["mechanism_class"]
+PHASE_COLORS = _PALETTE["phase"]
+PHASE_ORDER = list(PHASE_COLORS)
+# what stands for phase null (observational, expanded access) in filters, axes and legends
+NO_PHASE = _VOCABULARY.no_phase.code
+STATUS_COLORS = _PALETTE["status_group"]
+STATUS_ORDER = list(STATUS_COLORS)
 SEQUENTIAL = "Blues"
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from tracker.catalogue import (
     AGENTS_FILE,
-    CATALOGUE_DIR,
+    DATA_DIR,
     Catalogue,
     IndicationMap,
     RuleSet,
@@ -74,7 +74,7 @@ def test_bundled_files_load_with_defaults() -> None:
     assert len(catalogue.agents) >= 100
     assert load_rules().rules
     assert load_indications().definitions
-    assert {p.name for p in CATALOGUE_DIR.glob("*.toml")} >= {
+    assert {p.name for p in DATA_DIR.glob("*.toml")} >= {
         "vocabulary.toml", "agents.toml", "rules.toml", "indications.toml"}
 
 
@@ -606,7 +606,7 @@ def test_malformed_indications_file_names_line_and_field(
 
 
 def _vocabulary_text() -> str:
-    return (CATALOGUE_DIR / "vocabulary.toml").read_text(encoding="utf-8")
+    return (DATA_DIR / "vocabulary.toml").read_text(encoding="utf-8")
 
 
 def _line_of(text: str, needle: str) -> int:

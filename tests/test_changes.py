@@ -220,7 +220,7 @@ def test_a_catalogue_edit_is_reported_as_such(world: World, tmp_path: Path) -> N
         where is_in_scope and role = 'tracked' and is_named group by agent order by count(*) desc limit 1""")[0][0]
     holders = {r[0] for r in read(world.settings.db_path, "select nct_id from trial_agents where agent = ?", [agent])}
     catalogue = tmp_path / "agents.toml"
-    without_agent(Path(api.__file__).parent / "catalogue" / "agents.toml", catalogue, agent)
+    without_agent(Path(api.__file__).parent / "catalogue" / "data" / "agents.toml", catalogue, agent)
     world.settings = replace(world.settings, catalogue_file=catalogue)
     api.classify(world.settings)
     rows = read(world.settings.db_path, "select nct_id, field, old_value, source from trial_changes")
@@ -312,7 +312,7 @@ def test_a_catalogue_edit_relabels_the_past_too(world: World, tmp_path: Path) ->
     assert agent in read(world.settings.db_path, "select agents from trials_as_of(?) where nct_id = ?",
                          [first_day, holder])[0][0]
     catalogue = tmp_path / "agents.toml"
-    without_agent(Path(api.__file__).parent / "catalogue" / "agents.toml", catalogue, agent)
+    without_agent(Path(api.__file__).parent / "catalogue" / "data" / "agents.toml", catalogue, agent)
     world.settings = replace(world.settings, catalogue_file=catalogue)
     world.next_day()
     world.refresh()

@@ -90,7 +90,7 @@ def test_public_contract(loaded: Settings) -> None:
 
 
 def test_catalogue_edit_relabels_exactly_the_affected_trials(loaded: Settings, tmp_path: Path) -> None:
-    agents = (ROOT / "tracker" / "catalogue" / "agents.toml").read_text()
+    agents = (ROOT / "tracker" / "catalogue" / "data" / "agents.toml").read_text()
     edited = tmp_path / "agents.toml"
     edited.write_text(agents + '''
 [[agent]]

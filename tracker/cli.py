@@ -290,7 +290,7 @@ def history(nct_ids: tuple[str, ...], landscape_limit: int | None, redo: bool) -
 def classify() -> None:
     """Re-classify every stored trial with the current catalogue (no fetching) and publish.
 
-    Run it after editing tracker/catalogue/*.toml; it lists the trials whose labels changed.
+    Run it after editing tracker/catalogue/data/*.toml; it lists the trials whose labels changed.
 
     Example:
 
@@ -313,7 +313,7 @@ def classify() -> None:
 def curate(limit: int, fmt: str) -> None:
     """List intervention names no agent or rule recognised, most frequent first.
 
-    Add the real agents among them as aliases in tracker/catalogue/agents.toml, then run
+    Add the real agents among them as aliases in tracker/catalogue/data/agents.toml, then run
     `tracker classify`. The same list is the `curation_queue` view.
 
     Example:

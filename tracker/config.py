@@ -109,7 +109,7 @@ class Settings:
         "TRACKER_SCOPE", "Optional TOML file with extra CT.gov queries and NCT ID lists to track.", None
     )
     catalogue_file: Path | None = _setting(
-        "TRACKER_CATALOGUE", "Agent catalogue TOML; defaults to the bundled tracker/catalogue/agents.toml.", None
+        "TRACKER_CATALOGUE", "Agent catalogue TOML; defaults to the bundled tracker/catalogue/data/agents.toml.", None
     )
     severity_file: Path | None = _setting(
         "TRACKER_SEVERITY_RULES",

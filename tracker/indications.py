@@ -1,6 +1,6 @@
 """Indication mapping: condition MeSH terms first, free-text conditions second (pure polars).
 
-The algorithm and each field's meaning are written at the top of catalogue/indications.toml.
+The algorithm and each field's meaning are written at the top of catalogue/data/indications.toml.
 """
 
 from __future__ import annotations

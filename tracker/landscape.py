@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tracker import db, store
+from tracker import db, reference, store
 from tracker.catalogue import (
     Catalogue,
     IndicationMap,
@@ -29,7 +29,6 @@ from tracker.refresh import PostLoadHook
 
 log = logging.getLogger(__name__)
 
-CATALOGUE_DIR = Path(__file__).parent / "catalogue"
 LABEL_TABLES = ("trial_agents", "trial_mechanisms", "trial_indications", "intervention_matches")
 
 
@@ -134,36 +133,8 @@ def signatures(trials: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> pl.Data
 
 def write_reference(con: db.Connection, domain: Domain) -> None:
     """The catalogue and vocabulary as tables, for the public `agents` view and the dashboard's labels."""
-    vocabulary = domain.vocabulary
-    frames = {
-        "agents": pl.DataFrame([
-            {"agent": a.name, "aliases": list(a.aliases), "mechanism_class": a.mechanism_class, "target": a.target,
-             "also": [str(m) for m in a.also], "modality": a.modality, "role": a.role, "review": a.review,
-             "evidence": a.evidence, "source": a.source, "note": a.note}
-            for a in domain.catalogue.agents
-        ], schema_overrides={"aliases": pl.List(pl.String), "also": pl.List(pl.String)}),
-        "mechanisms": pl.DataFrame([
-            {"mechanism_class": m.code, "mechanism_label": m.label, "priority": m.priority, "role": m.role,
-             "target": t.code, "target_label": t.label, "target_order": order}
-            for m in vocabulary.mechanisms for order, t in enumerate(m.targets)
-        ]),
-        "indications": pl.DataFrame([
-            {"indication": i.code, "indication_label": i.label, "indication_area": i.area,
-             "indication_area_label": next(a.label for a in vocabulary.indication_areas if a.code == i.area)}
-            for i in vocabulary.indications
-        ]),
-        "phases": pl.DataFrame([{"phase": p.code, "phase_label": p.label, "phase_rank": p.phase_rank}
-                                for p in vocabulary.phases], schema_overrides={"phase_rank": pl.Float64}),
-        "status_groups": pl.DataFrame([
-            {"status_group": g.code, "status_group_label": g.label, "overall_status": s}
-            for g in vocabulary.status_groups for s in g.statuses
-        ]),
-    }
-    for name, frame in frames.items():
-        db.register(con, f"new_ref_{name}", frame)
-        con.execute(f"delete from ref.{name}")
-        con.execute(f"insert into ref.{name} by name select * from new_ref_{name}")
-        con.unregister(f"new_ref_{name}")
+    reference.write(con, {"agents": reference.agent_frame(domain.catalogue),
+                          **reference.vocabulary_frames(domain.vocabulary)})
 
 
 def post_load_hook(settings: Settings) -> PostLoadHook:

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from tracker.catalogue.paths import SCOPE_FILE
 from tracker.config import check_input_file
 from tracker.errors import ConfigError
 
-GENERIC_SEARCHES = Path(__file__).parent / "catalogue" / "scope.toml"
+GENERIC_SEARCHES = SCOPE_FILE
 # encoded length of one query value; with the rest of the URL it stays well under the 2,000
 # characters that every proxy and server on the way accepts
 MAX_QUERY_CHARS = 1500

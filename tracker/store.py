@@ -11,7 +11,8 @@ from typing import Any
 
 import polars as pl
 
-from tracker import __version__, db
+from tracker import __version__, db, reference
+from tracker.catalogue import load_vocabulary
 from tracker.ctgov import study_keys
 from tracker.errors import CtGovError
 from tracker.scope import ScopeQuery
@@ -43,6 +44,8 @@ def prepare(con: db.Connection) -> None:
     if get_state(con, "schema") != db.SCHEMA_MARKER:
         # marks the file as the tracker's, so that a later run can tell it from a foreign DuckDB file
         set_state(con, "schema", db.SCHEMA_MARKER)
+    # the macros look codes up in the vocabulary's ref tables: they hold vocabulary.toml before anything reads them
+    reference.write_vocabulary(con, load_vocabulary())
     # the view macros are needed by the marts, and the marts by the views reading them
     db.run_file(con, db.sql_file("views", "000_macros.sql"))
     db.run_file(con, db.sql_file("views", "005_as_of.sql"))

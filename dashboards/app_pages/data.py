@@ -26,6 +26,6 @@ if reconciliation.height and not reconciliation["is_reconciled"].fill_null(True)
     st.error("Some queries did not reconcile with CT.gov's totalCount.")
 
 st.subheader("Curation queue: intervention names nothing recognised")
-st.caption("Add the real agents among them as aliases in tracker/catalogue/agents.toml, then run "
+st.caption("Add the real agents among them as aliases in tracker/catalogue/data/agents.toml, then run "
            "`tracker classify`.")
 st.dataframe(queries.curation(ctx.source), hide_index=True, key="curation")

@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import charts, queries, ui
-from dashboards.theme import MECHANISM_COLORS, PHASE_ORDER
+from dashboards.theme import MECHANISM_COLORS, NO_PHASE, PHASE_ORDER
 
 ctx = ui.page_context()
 assert ctx.source is not None
@@ -64,7 +64,7 @@ st.caption("Trials per mechanism class and phase (a combination trial counts onc
            "Click a square to narrow every page to it.")
 matrix = queries.mechanism_phase(source, filters, as_of)
 figure = charts.bubble_matrix(matrix, x="phase", y="mechanism_class", value="trials", x_order=PHASE_ORDER,
-                              y_order=mechanism_order, x_label=lambda v: v or "No phase",
+                              y_order=mechanism_order, x_label=lambda v: v or NO_PHASE,
                               y_label=labels.mechanism, color_of=lambda c: MECHANISM_COLORS.get(c, "#777777"))
 for mechanism, phase in clicked(ui.chart(figure, "mechanism_phase", selectable=True))[:1]:
     ui.apply_selection(mechanism_classes=[mechanism], phases=[phase])

@@ -57,7 +57,8 @@ create table if not exists meta.classification_changes (
     labels_after varchar
 );
 
--- reference data written from the catalogue files at every classification
+-- reference data written from the catalogue files at every classification; the vocabulary tables
+-- (mechanisms, indications, phases, status_groups) also at every start, for the macros that read them
 create table if not exists ref.agents (
     agent varchar not null,
     aliases varchar[],
@@ -89,11 +90,15 @@ create table if not exists ref.indications (
     indication_area_label varchar not null
 );
 
+-- ctgov: the sorted CT.gov phases list joined with commas, the key core.phase_code looks a study up by
 create table if not exists ref.phases (
     phase varchar not null,
     phase_label varchar not null,
-    phase_rank double
+    phase_rank double,
+    ctgov varchar
 );
+-- a database written before the column existed gets it here (and its rows at the next start)
+alter table ref.phases add column if not exists ctgov varchar;
 
 create table if not exists ref.status_groups (
     status_group varchar not null,

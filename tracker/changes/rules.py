@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracker.catalogue import _entries, _Source, _Table, _top
-from tracker.errors import CatalogueError
+from tracker.catalogue.reader import Field as Spec
+from tracker.catalogue.reader import Kind, Source, Table, read_all, single, top
 
 HERE = Path(__file__).parent
 FIELDS_FILE = HERE / "fields.toml"
@@ -16,6 +16,22 @@ SEVERITIES = ("critical", "major", "minor")
 # what the stage derives itself, beside the declared fields
 EVENTS = {"new_trial": "New trial", "entered_scope": "Entered the scope", "left_scope": "Left the scope"}
 PHASE_MOVES = ("advance", "regress")
+OPTIONAL = ("column", "expression", "raw", "type", "added", "removed", "reworded", "on", "off")
+FIELD = Kind("field", (
+    Spec("code"), Spec("kind", choices=KINDS), Spec("label"), *(Spec(name, required=False) for name in OPTIONAL),
+    Spec("labels", "flag"),
+))
+# the optional fields each kind of field needs
+NEEDS = {"date": ("raw", "type"), "list": ("added", "removed"), "reworded": ("added", "removed", "reworded"),
+         "landscape": ("on", "off")}
+RULE = Kind("rule", (
+    Spec("id"), Spec("fields", "strings", nonempty=True), Spec("severity", choices=SEVERITIES), Spec("reason"),
+    Spec("new_in", "strings", required=False), Spec("old_in", "strings", required=False), Spec("new_present", "flag"),
+    *(Spec(name, "number") for name in ("min_shift_days", "max_shift_days", "min_abs_pct")),
+    Spec("phase_move", required=False, choices=PHASE_MOVES), Spec("nk_specific", "flag"),
+    Spec("min_phase_rank", "number"),
+), key="id", unique_as="rule id")
+DEFAULT = Kind("default", (Spec("severity", choices=SEVERITIES), Spec("reason")))
 
 
 @dataclass(frozen=True)
@@ -90,13 +106,10 @@ class Rules:
 
 def load_fields(path: Path = FIELDS_FILE) -> tuple[Field, ...]:
     """Load and check fields.toml; a mistake is a CatalogueError naming file, line and field."""
-    source = _Source(path, "change fields")
-    top = _top(source, ["field"], "change fields")
+    source = Source(path, "change fields")
     fields: list[Field] = []
     seen: set[str] = set(EVENTS)
-    for table in _entries(source, top, "field"):
-        table.only(["code", "kind", "label", "column", "expression", "raw", "type", "added", "removed",
-                    "reworded", "on", "off", "labels"])
+    for table in read_all(source, top(source, [FIELD.header], "change fields"), FIELD):
         field = _field(table)
         for code in field.codes():
             if code in seen:
@@ -106,70 +119,35 @@ def load_fields(path: Path = FIELDS_FILE) -> tuple[Field, ...]:
     return tuple(fields)
 
 
-def _field(table: _Table) -> Field:
-    kind = table.string("kind", choices=KINDS)
-    column = table.string("column", required=False) or None
-    expression = table.string("expression", required=False) or None
-    if (column is None) == (expression is None):
+def _field(table: Table) -> Field:
+    values = {name: table[name] or None for name in OPTIONAL}
+    if (values["column"] is None) == (values["expression"] is None):
         table.fail(None, "give exactly one of column and expression")
-    if expression is not None and "{side}" not in expression:
+    if values["expression"] is not None and "{side}" not in values["expression"]:
         table.fail("expression", "must name the snapshot as {side}.column")
-    needs = {"date": ("raw", "type"), "list": ("added", "removed"), "reworded": ("added", "removed", "reworded"),
-             "flag": (), "landscape": ("on", "off")}.get(kind, ())
-    values = {name: table.string(name, required=name in needs) or None
-              for name in ("raw", "type", "added", "removed", "reworded", "on", "off")}
-    labels = table.data.get("labels", False)
-    if not isinstance(labels, bool):
-        table.fail("labels", "expected true or false")
-    return Field(code=table.string("code"), kind=kind, label=table.string("label"), column=column,
-                 expression=expression, labels=labels, **values)
+    for name in NEEDS.get(table["kind"], ()):
+        table.string(name)
+    return Field(code=table["code"], kind=table["kind"], label=table["label"], labels=bool(table["labels"]),
+                 **values)
 
 
 def load_rules(path: Path | None = None, fields_path: Path = FIELDS_FILE) -> Rules:
     """Load fields.toml and the severity rules (the bundled ones unless `path` is given)."""
     fields = load_fields(fields_path)
     path = path or SEVERITY_FILE
-    source = _Source(path, "severity rules")
-    top = _top(source, ["rule", "default"], "severity rules")
+    source = Source(path, "severity rules")
+    root = top(source, [RULE.header, DEFAULT.header], "severity rules")
     known = set(EVENTS)
     for field in fields:
         known.update(field.codes())
-    rules, seen = [], set()
-    for table in _entries(source, top, "rule"):
-        rule = _rule(table, known)
-        if rule.id in seen:
-            table.fail("id", f"duplicate rule id {rule.id!r}")
-        seen.add(rule.id)
-        rules.append(rule)
-    default_data = top.data.get("default")
-    if not isinstance(default_data, dict):
-        raise CatalogueError(str(path), None, "default", "severity rules: a [default] table is required")
-    default = _Table(source, "default", 0, default_data, "[default]")
-    default.only(["severity", "reason"])
-    fallback = Rule(id="default", fields=(), severity=default.string("severity", choices=SEVERITIES),
-                    reason=default.string("reason"))
-    return Rules(fields=fields, rules=tuple(rules), default=fallback, path=str(path))
+    rules = tuple(_rule(table, known) for table in read_all(source, root, RULE))
+    default = single(source, root, DEFAULT)
+    fallback = Rule(id="default", fields=(), severity=default["severity"], reason=default["reason"])
+    return Rules(fields=fields, rules=rules, default=fallback, path=str(path))
 
 
-def _rule(table: _Table, known: set[str]) -> Rule:
-    table.only(["id", "fields", "severity", "reason", "new_in", "old_in", "new_present", "min_shift_days",
-                "max_shift_days", "min_abs_pct", "phase_move", "nk_specific", "min_phase_rank"])
-    fields = table.str_list("fields", nonempty=True)
-    for code in fields:
+def _rule(table: Table, known: set[str]) -> Rule:
+    for code in table["fields"]:
         if code not in known:
             table.fail("fields", f"unknown change code {code!r}", needle=code)
-    flags = {}
-    for name in ("new_present", "nk_specific"):
-        value = table.data.get(name)
-        if value is not None and not isinstance(value, bool):
-            table.fail(name, "expected true or false")
-        flags[name] = value
-    phase_move = table.string("phase_move", required=False, choices=PHASE_MOVES) or None
-    return Rule(
-        id=table.string("id"), fields=fields, severity=table.string("severity", choices=SEVERITIES),
-        reason=table.string("reason"), new_in=table.str_list("new_in", required=False),
-        old_in=table.str_list("old_in", required=False), new_present=flags["new_present"],
-        min_shift_days=table.number("min_shift_days"), max_shift_days=table.number("max_shift_days"),
-        min_abs_pct=table.number("min_abs_pct"), phase_move=phase_move, nk_specific=flags["nk_specific"],
-        min_phase_rank=table.number("min_phase_rank"),
-    )
+    return Rule(**table.values | {"phase_move": table["phase_move"] or None})

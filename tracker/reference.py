@@ -58,3 +58,26 @@ def write(con: db.Connection, frames: dict[str, pl.DataFrame]) -> None:
 
 def write_vocabulary(con: db.Connection, vocabulary: Vocabulary) -> None:
     write(con, vocabulary_frames(vocabulary))
+    con.execute(code_macros(vocabulary))
+
+
+def code_macros(vocabulary: Vocabulary) -> str:
+    """core.phase_code, core.phase_rank and core.status_group written out from the vocabulary as CASE
+    expressions: a lookup in the ref tables inside a macro costs 3x more per row in the time-travel macros."""
+    def quoted(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    phases = [(quoted(",".join(p.ctgov)), p) for p in vocabulary.phases if p.ctgov]
+    code = " ".join(f"when {key} then {quoted(p.code)}" for key, p in phases)
+    # decimal(2,1): the type the views have always given phase_rank (the vocabulary checks ranks fit it)
+    rank = " ".join(f"when {key} then {p.phase_rank:.1f}::decimal(2, 1)" for key, p in phases
+                    if p.phase_rank is not None)
+    status = " ".join(f"when {quoted(s)} then {quoted(g.code)}" for g in vocabulary.status_groups
+                      for s in g.statuses)
+    return f"""
+        create or replace macro core.phase_code(phases) as
+            case array_to_string(list_sort(phases), ',') {code} end;
+        create or replace macro core.phase_rank(phases) as
+            case array_to_string(list_sort(phases), ',') {rank} end;
+        create or replace macro core.status_group(status) as case status {status} end;
+    """

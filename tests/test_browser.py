@@ -23,6 +23,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 PAGES = {
     "landscape": "Mechanism × phase",
+    "landscape-as-of": "Landscape as of",
     "agents": "Pipeline: agents by the highest phase reached",
     "trials": "Download CSV",
     "trial": "Agents and the evidence for each label",
@@ -91,8 +92,9 @@ def test_every_page_renders_the_demo_in_chromium(demo: tuple[str, subprocess.Pop
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         for name, marker in PAGES.items():
-            path = "" if name == "landscape" else name
-            query = "?nct=NCT90000001" if name == "trial" else ""
+            path = "" if name.startswith("landscape") else name
+            # the demo's registry moves from six weeks before its "today" (2026-11-20)
+            query = {"trial": "?nct=NCT90000001", "landscape-as-of": "?asof=2026-10-20"}.get(name, "")
             page.goto(url + path + query, wait_until="domcontentloaded")
             page.get_by_text(marker, exact=False).first.wait_for(timeout=60_000)
             page.get_by_text("Demo data: synthetic records").first.wait_for(timeout=30_000)

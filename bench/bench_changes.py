@@ -36,7 +36,7 @@ RESULTS = ROOT / "bench" / "results"
 
 
 def start_standin(size: int) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen([sys.executable, "-m", "tracker.testing.standin", "--corpus", f"synthetic:{size}",
+    process = subprocess.Popen([sys.executable, "-m", "tests.standin", "--corpus", f"synthetic:{size}",
                                 "--seed", "3", "--port", "0"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert process.stdout is not None
     return process, process.stdout.readline().strip()

@@ -28,7 +28,7 @@ RESULTS = ROOT / "bench" / "results"
 
 
 def build_frames(size: int, directory: Path) -> None:
-    from tracker.testing.corpus import iter_synthetic_studies
+    from tests.standin.corpus import iter_synthetic_studies
 
     interventions: list[dict[str, Any]] = []
     arms: list[dict[str, Any]] = []

@@ -34,7 +34,7 @@ def build_db(size: int) -> Path:
     from tracker import api
     from tracker.config import Settings
 
-    standin = subprocess.Popen([sys.executable, "-m", "tracker.testing.standin", "--corpus", f"synthetic:{size}",
+    standin = subprocess.Popen([sys.executable, "-m", "tests.standin", "--corpus", f"synthetic:{size}",
                                 "--seed", "3", "--port", "0"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert standin.stdout is not None
     url = standin.stdout.readline().strip()

@@ -88,7 +88,7 @@ def run_child(kind: str, url: str) -> dict[str, Any]:
 
 
 def start_standin(size: int) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen([sys.executable, "-m", "tracker.testing.standin", "--corpus", f"synthetic:{size}",
+    process = subprocess.Popen([sys.executable, "-m", "tests.standin", "--corpus", f"synthetic:{size}",
                                 "--seed", "1", "--port", "0"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert process.stdout is not None
     url = process.stdout.readline().strip()

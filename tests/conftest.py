@@ -13,7 +13,7 @@ from tracker.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SAMPLES = ROOT.parent / "shared" / "ctgov-samples"
-BUNDLED_SAMPLES = ROOT / "tracker" / "testing" / "data" / "real"
+BUNDLED_SAMPLES = ROOT / "tests" / "standin" / "data" / "real"
 
 
 @pytest.fixture(autouse=True)

@@ -17,11 +17,11 @@ from typing import Any
 import duckdb
 import pytest
 
+from tests.standin.corpus import synthetic_studies
 from tracker import api
 from tracker.config import Settings
-from tracker.testing.corpus import synthetic_studies
-from tracker.testing.registry import Registry
-from tracker.testing.standin import StandIn
+from tracker.demo.registry import Registry
+from tracker.demo.standin import StandIn
 
 TRACKING = {"is_in_scope", "first_seen_at", "last_changed_at", "version_count"}
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import sample_studies
+from tests.standin.corpus import real_studies, synthetic_studies
 from tracker.checks import SCOPE_DROP_MIN, check_records, check_scope_drop, record_problem
 from tracker.errors import CtGovError, ScopeDropRefused
-from tracker.testing.corpus import real_studies, synthetic_studies
 
 
 def record(nct_id: Any = "NCT01234567", **protocol: Any) -> bytes:

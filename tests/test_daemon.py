@@ -17,23 +17,23 @@ from typing import Any
 import duckdb
 import pytest
 
+from tests.standin.corpus import synthetic_studies
+from tests.standin.faults import Faults
+from tests.standin.server import FaultyStandIn
 from tracker import api
 from tracker.config import Settings
-from tracker.testing.corpus import synthetic_studies
-from tracker.testing.faults import Faults
-from tracker.testing.registry import Registry
-from tracker.testing.standin import StandIn
+from tracker.demo.registry import Registry
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def standin() -> Iterator[StandIn]:
-    with StandIn(Registry(synthetic_studies(900, seed=11))) as server:
+def standin() -> Iterator[FaultyStandIn]:
+    with FaultyStandIn(Registry(synthetic_studies(900, seed=11))) as server:
         yield server
 
 
-def env_for(tmp_path: Path, standin: StandIn, **extra: str) -> dict[str, str]:
+def env_for(tmp_path: Path, standin: FaultyStandIn, **extra: str) -> dict[str, str]:
     return {**os.environ, "TRACKER_DB": str(tmp_path / "tracker.duckdb"), "TRACKER_CTGOV_URL": standin.url,
             "TRACKER_MAX_RPM": "0", "TRACKER_BACKOFF": "0.05", "TRACKER_LOG_LEVEL": "INFO", **extra}
 
@@ -62,7 +62,7 @@ def start_daemon(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
                                 stderr=subprocess.STDOUT)
 
 
-def test_scheduled_runs_are_incremental_and_never_overlap(tmp_path: Path, standin: StandIn) -> None:
+def test_scheduled_runs_are_incremental_and_never_overlap(tmp_path: Path, standin: FaultyStandIn) -> None:
     env = env_for(tmp_path, standin, TRACKER_SCHEDULE="every 2s")
     db_path = tmp_path / "tracker.duckdb"
     daemon = start_daemon(env, tmp_path / "daemon.log")
@@ -97,7 +97,7 @@ def test_scheduled_runs_are_incremental_and_never_overlap(tmp_path: Path, standi
     assert beat["state"] == "stopped"
 
 
-def test_kill_9_during_a_refresh_then_restart(tmp_path: Path, standin: StandIn) -> None:
+def test_kill_9_during_a_refresh_then_restart(tmp_path: Path, standin: FaultyStandIn) -> None:
     env = env_for(tmp_path, standin, TRACKER_SCHEDULE="every 3s")
     db_path = tmp_path / "tracker.duckdb"
     settings = Settings(db_path=db_path, ctgov_url=standin.url, max_rpm=0)
@@ -147,7 +147,7 @@ READER = textwrap.dedent("""
 """)
 
 
-def test_readers_never_fail_and_always_see_one_snapshot(tmp_path: Path, standin: StandIn) -> None:
+def test_readers_never_fail_and_always_see_one_snapshot(tmp_path: Path, standin: FaultyStandIn) -> None:
     settings = Settings(db_path=tmp_path / "tracker.duckdb", ctgov_url=standin.url, max_rpm=0)
     assert api.run_refresh(settings, full=True).status == "succeeded"
 
@@ -200,7 +200,7 @@ def test_heartbeat_is_read_by_status(tmp_path: Path) -> None:
 def test_scheduler_chatter_is_left_out_unless_debugging(tmp_path: Path, level: str | None) -> None:
     """APScheduler's "Running job …" / "… executed successfully" for every job (the 10 s heartbeat included)
     flooded `tracker up` and `tracker daemon`; at the default level only the tracker's own lines remain."""
-    with StandIn(Registry(synthetic_studies(40, seed=5))) as server:
+    with FaultyStandIn(Registry(synthetic_studies(40, seed=5))) as server:
         env = env_for(tmp_path, server, TRACKER_SCHEDULE="every 1s")
         if level is None:
             del env["TRACKER_LOG_LEVEL"]  # the default a person running `tracker up` gets

@@ -30,14 +30,14 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards.readers import ReaderPool, Source
 from tests.clirun import ROOT, run_cli
+from tests.standin.corpus import synthetic_studies
+from tests.standin.faults import Faults
+from tests.standin.server import FaultyStandIn
 from tests.test_browser import CHROMIUM, LAUNCH_ARGS, free_port, require_browser
 from tracker import api, db
 from tracker.config import Settings
+from tracker.demo.registry import Registry
 from tracker.errors import DatabaseError
-from tracker.testing.corpus import synthetic_studies
-from tracker.testing.faults import Faults
-from tracker.testing.registry import Registry
-from tracker.testing.standin import StandIn
 
 APP = str(ROOT / "dashboards" / "streamlit_app.py")
 PAGES = ["landscape", "agents", "trials", "trial", "timeline", "geography", "data"]
@@ -72,7 +72,7 @@ def published(path: Path, nct_id: str) -> Published:
 class Landscape:
     """The stand-in's registry and the changes a day on CT.gov brings: new trials, one trial updated."""
 
-    def __init__(self, standin: StandIn, watched: str) -> None:
+    def __init__(self, standin: FaultyStandIn, watched: str) -> None:
         self.standin = standin
         self.watched = watched
         self.day = 0
@@ -91,8 +91,8 @@ class Landscape:
 
 
 @pytest.fixture
-def standin() -> Iterator[StandIn]:
-    with StandIn(Registry(synthetic_studies(250, seed=31))) as server:
+def standin() -> Iterator[FaultyStandIn]:
+    with FaultyStandIn(Registry(synthetic_studies(250, seed=31))) as server:
         yield server
 
 
@@ -134,7 +134,7 @@ def assert_page_shows(at: AppTest, page: str, expected: Published) -> None:
 
 
 @pytest.mark.slow
-def test_every_page_shows_each_refresh_on_its_next_rerun(tmp_path: Path, standin: StandIn,
+def test_every_page_shows_each_refresh_on_its_next_rerun(tmp_path: Path, standin: FaultyStandIn,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings(db_path=tmp_path / "tracker.duckdb", ctgov_url=standin.url, max_rpm=0)
     assert api.run_refresh(settings, full=True).status == "succeeded"
@@ -159,7 +159,7 @@ def test_every_page_shows_each_refresh_on_its_next_rerun(tmp_path: Path, standin
 
 
 @pytest.mark.slow
-def test_a_refresh_in_progress_is_never_shown(tmp_path: Path, standin: StandIn,
+def test_a_refresh_in_progress_is_never_shown(tmp_path: Path, standin: FaultyStandIn,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """While a refresh commits pages into its working copy, every rerun shows the last published data."""
     settings = Settings(db_path=tmp_path / "tracker.duckdb", ctgov_url=standin.url, max_rpm=0)
@@ -296,7 +296,7 @@ def stop_dashboard(process: subprocess.Popen[str]) -> None:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_running_dashboard_shows_each_refresh_in_chromium(tmp_path: Path, standin: StandIn) -> None:
+def test_a_running_dashboard_shows_each_refresh_in_chromium(tmp_path: Path, standin: FaultyStandIn) -> None:
     require_browser()
     from playwright.sync_api import sync_playwright
 

@@ -15,9 +15,9 @@ import duckdb
 import pytest
 
 from tracker.config import Settings
-from tracker.testing.activity import DemoActivity
-from tracker.testing.corpus import DEMO_TODAY
-from tracker.testing.standin import StandIn
+from tracker.demo.activity import DemoActivity
+from tracker.demo.corpus import DEMO_TODAY
+from tracker.demo.standin import StandIn
 from tracker.up import first_refresh
 
 pytestmark = pytest.mark.slow

@@ -24,7 +24,7 @@ import pytest
 from tests.fake_ctgov import FakeCtGov
 from tracker import api, landscape, refresh
 from tracker.config import Settings
-from tracker.testing.corpus import demo_registry
+from tracker.demo.corpus import demo_registry
 
 GOLDEN = Path(__file__).parent / "golden" / "public_views.json"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)

@@ -22,13 +22,13 @@ import pytest
 
 from tests.clirun import CliResult, assert_one_line_error, run_cli
 from tests.mounts import free_bytes, leave_free, remount, tmpfs
+from tests.standin.corpus import synthetic_studies
 from tracker import api, heartbeat
 from tracker.config import Settings
 from tracker.daemon import Daemon
+from tracker.demo.registry import Registry
+from tracker.demo.standin import StandIn
 from tracker.errors import DiskFull
-from tracker.testing.corpus import synthetic_studies
-from tracker.testing.registry import Registry
-from tracker.testing.standin import StandIn
 
 pytestmark = pytest.mark.slow
 

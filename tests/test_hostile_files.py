@@ -23,11 +23,11 @@ import pytest
 
 from tests.clirun import CliResult, assert_clean, assert_ok_or_one_line_error, assert_one_line_error, run_cli
 from tests.mounts import remount, tmpfs
+from tests.standin.corpus import synthetic_studies
 from tracker import api
 from tracker.config import Settings
-from tracker.testing.corpus import synthetic_studies
-from tracker.testing.registry import Registry
-from tracker.testing.standin import StandIn
+from tracker.demo.registry import Registry
+from tracker.demo.standin import StandIn
 
 pytestmark = pytest.mark.slow
 

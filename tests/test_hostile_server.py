@@ -17,14 +17,14 @@ import duckdb
 import pytest
 
 from tests.clirun import assert_clean, assert_one_line_error, run_cli
+from tests.standin.corpus import synthetic_studies
+from tests.standin.hostile import HOSTILE_TEXT, DripServer, HostileStandIn, Hostility
 from tracker import api
 from tracker.checks import SCOPE_DROP_MIN
 from tracker.config import Settings
 from tracker.ctgov import CtGov
+from tracker.demo.registry import Registry
 from tracker.errors import ConfigError, CtGovUnavailable
-from tracker.testing.corpus import synthetic_studies
-from tracker.testing.hostile import HOSTILE_TEXT, DripServer, HostileStandIn, Hostility
-from tracker.testing.registry import Registry
 
 pytestmark = pytest.mark.slow
 

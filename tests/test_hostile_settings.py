@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.clirun import CliResult, assert_clean, assert_one_line_error, run_cli
-from tracker.testing.hostile import DripServer
+from tests.standin.hostile import DripServer
 
 pytestmark = pytest.mark.slow
 

@@ -27,13 +27,13 @@ from streamlit.testing.v1 import AppTest
 
 from tests.clirun import ROOT, CliResult, assert_clean, assert_ok_or_one_line_error, assert_one_line_error, run_cli
 from tests.fake_ctgov import FakeCtGov
+from tests.standin.corpus import synthetic_studies
 from tests.synthetic import landscape_corpus
 from tracker import api
 from tracker.config import Settings
+from tracker.demo.registry import Registry
+from tracker.demo.standin import StandIn
 from tracker.scope import ScopeQuery
-from tracker.testing.corpus import synthetic_studies
-from tracker.testing.registry import Registry
-from tracker.testing.standin import StandIn
 
 APP = str(ROOT / "dashboards" / "streamlit_app.py")
 CROSS_JOIN = "select count(*) from range(1000000) a, range(1000000) b"

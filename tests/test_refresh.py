@@ -16,13 +16,13 @@ import duckdb
 import httpx
 import pytest
 
+from tests.standin.corpus import synthetic_studies
+from tests.standin.faults import Faults
+from tests.standin.server import FaultyStandIn
 from tracker import api
 from tracker.config import Settings
+from tracker.demo.registry import Registry
 from tracker.scope import ScopeQuery
-from tracker.testing.corpus import synthetic_studies
-from tracker.testing.faults import Faults
-from tracker.testing.registry import Registry
-from tracker.testing.standin import StandIn
 
 CORPUS_SIZE = 2_600
 
@@ -33,12 +33,12 @@ def corpus() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def standin(corpus: list[dict[str, Any]]) -> Iterator[StandIn]:
-    with StandIn(Registry(corpus)) as server:
+def standin(corpus: list[dict[str, Any]]) -> Iterator[FaultyStandIn]:
+    with FaultyStandIn(Registry(corpus)) as server:
         yield server
 
 
-def settings_for(tmp_path: Path, standin: StandIn, name: str = "tracker") -> Settings:
+def settings_for(tmp_path: Path, standin: FaultyStandIn, name: str = "tracker") -> Settings:
     return Settings(db_path=tmp_path / name / "tracker.duckdb", ctgov_url=standin.url, max_rpm=0, backoff=0.01,
                     retries=6, timeout=15.0)
 
@@ -52,7 +52,7 @@ def read(path: Path, query: str) -> list[tuple[Any, ...]]:
         return con.execute(query).fetchall()
 
 
-def ids_by_paging(standin: StandIn, query: ScopeQuery) -> tuple[set[str], int]:
+def ids_by_paging(standin: FaultyStandIn, query: ScopeQuery) -> tuple[set[str], int]:
     """Page a query independently of the tracker's client: (distinct ids, totalCount)."""
     ids: set[str] = set()
     total = -1
@@ -75,7 +75,7 @@ def current_state(path: Path) -> list[tuple[Any, ...]]:
         from raw.studies s join core.trials t using (nct_id) order by s.nct_id""")
 
 
-def test_full_refresh_stores_exactly_what_the_queries_return(tmp_path: Path, standin: StandIn) -> None:
+def test_full_refresh_stores_exactly_what_the_queries_return(tmp_path: Path, standin: FaultyStandIn) -> None:
     settings = settings_for(tmp_path, standin)
     result = api.run_refresh(settings, full=True)
     assert result.status == "succeeded", result.error
@@ -110,7 +110,7 @@ def move_registry(registry: Registry, corpus: list[dict[str, Any]]) -> tuple[lis
     return updated, added
 
 
-def test_incremental_refresh_ends_where_a_full_refresh_would(tmp_path: Path, standin: StandIn,
+def test_incremental_refresh_ends_where_a_full_refresh_would(tmp_path: Path, standin: FaultyStandIn,
                                                              corpus: list[dict[str, Any]]) -> None:
     settings = settings_for(tmp_path, standin)
     assert api.run_refresh(settings, full=True).status == "succeeded"
@@ -134,7 +134,7 @@ def test_incremental_refresh_ends_where_a_full_refresh_would(tmp_path: Path, sta
     assert history == [(2,)]
 
 
-def test_a_refresh_with_no_new_data_makes_exactly_one_request(tmp_path: Path, standin: StandIn) -> None:
+def test_a_refresh_with_no_new_data_makes_exactly_one_request(tmp_path: Path, standin: FaultyStandIn) -> None:
     settings = settings_for(tmp_path, standin)
     assert api.run_refresh(settings, full=True).status == "succeeded"
     standin.clear_log()
@@ -143,7 +143,7 @@ def test_a_refresh_with_no_new_data_makes_exactly_one_request(tmp_path: Path, st
     assert standin.requests[0]["path"].endswith("/version")
 
 
-def test_full_reconciliation_marks_trials_that_left_the_scope(tmp_path: Path, standin: StandIn,
+def test_full_reconciliation_marks_trials_that_left_the_scope(tmp_path: Path, standin: FaultyStandIn,
                                                               corpus: list[dict[str, Any]]) -> None:
     settings = settings_for(tmp_path, standin)
     assert api.run_refresh(settings, full=True).status == "succeeded"
@@ -165,7 +165,7 @@ def test_full_reconciliation_marks_trials_that_left_the_scope(tmp_path: Path, st
     assert read(settings.db_path, "select count(*) from trials")[0][0] == len(stored)  # never deleted
 
 
-def test_injected_faults_do_not_change_the_result(tmp_path: Path, standin: StandIn) -> None:
+def test_injected_faults_do_not_change_the_result(tmp_path: Path, standin: FaultyStandIn) -> None:
     clean = settings_for(tmp_path, standin, "clean")
     assert api.run_refresh(clean, full=True).status == "succeeded"
     # every kind of fault once, then 15 % of requests at random, and empty pages that carry a token
@@ -180,7 +180,7 @@ def test_injected_faults_do_not_change_the_result(tmp_path: Path, standin: Stand
     assert current_state(faulty.db_path) == current_state(clean.db_path)
 
 
-def test_persistent_failure_keeps_previous_data_and_records_the_run(tmp_path: Path, standin: StandIn,
+def test_persistent_failure_keeps_previous_data_and_records_the_run(tmp_path: Path, standin: FaultyStandIn,
                                                                     corpus: list[dict[str, Any]]) -> None:
     settings = settings_for(tmp_path, standin)
     assert api.run_refresh(settings, full=True).status == "succeeded"
@@ -198,7 +198,7 @@ def test_persistent_failure_keeps_previous_data_and_records_the_run(tmp_path: Pa
     assert api.run_refresh(settings).status == "succeeded"
 
 
-def test_a_400_fails_the_run_with_the_api_message(tmp_path: Path, standin: StandIn) -> None:
+def test_a_400_fails_the_run_with_the_api_message(tmp_path: Path, standin: FaultyStandIn) -> None:
     settings = settings_for(tmp_path, standin)
     bad = [ScopeQuery("bad", "user", (("filter.advanced", "AREA[NoSuchPiece]x"),))]
     result = api.run_refresh(settings, scope=bad)
@@ -212,7 +212,7 @@ def cli(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.Com
 
 
 def test_kill_9_mid_refresh_leaves_the_previous_state_and_the_next_run_succeeds(
-        tmp_path: Path, standin: StandIn, corpus: list[dict[str, Any]]) -> None:
+        tmp_path: Path, standin: FaultyStandIn, corpus: list[dict[str, Any]]) -> None:
     settings = settings_for(tmp_path, standin)
     assert api.run_refresh(settings, full=True).status == "succeeded"
     before = current_state(settings.db_path)

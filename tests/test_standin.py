@@ -16,18 +16,18 @@ import httpx
 import msgspec
 import pytest
 
-from tracker.testing import (
+from tests.standin import (
     DEMO_TODAY,
     Faults,
+    FaultyStandIn,
     Registry,
-    StandIn,
     demo_labels,
     demo_studies,
     real_studies,
     synthetic_labels,
     synthetic_studies,
 )
-from tracker.testing.corpus import iter_synthetic_studies
+from tests.standin.corpus import iter_synthetic_studies
 
 ROOT = Path(__file__).resolve().parent.parent
 MECHANISM_CLASSES = {
@@ -69,13 +69,13 @@ def nct(number: int) -> str:
 
 
 @contextmanager
-def serve(studies: list[dict[str, Any]], faults: Faults | None = None, **registry: Any) -> Iterator[StandIn]:
-    with StandIn(Registry(studies, **registry), faults) as standin:
+def serve(studies: list[dict[str, Any]], faults: Faults | None = None, **registry: Any) -> Iterator[FaultyStandIn]:
+    with FaultyStandIn(Registry(studies, **registry), faults) as standin:
         yield standin
 
 
 @contextmanager
-def client(standin: StandIn) -> Iterator[httpx.Client]:
+def client(standin: FaultyStandIn) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=standin.url, timeout=30) as http:
         yield http
 
@@ -109,27 +109,27 @@ ESSIE_STUDIES = [
 
 
 @pytest.fixture(scope="module")
-def essie_standin() -> Iterator[StandIn]:
+def essie_standin() -> Iterator[FaultyStandIn]:
     with serve(ESSIE_STUDIES) as standin:
         yield standin
 
 
 @pytest.fixture(scope="module")
-def real_standin() -> Iterator[StandIn]:
+def real_standin() -> Iterator[FaultyStandIn]:
     with serve(real_studies()) as standin:
         yield standin
 
 
 # ------------------------------------------------------------------------------------------ basics
 
-def test_version_reports_api_version_and_data_timestamp(real_standin: StandIn) -> None:
+def test_version_reports_api_version_and_data_timestamp(real_standin: FaultyStandIn) -> None:
     with client(real_standin) as http:
         body = http.get("/version").json()
     assert body == {"apiVersion": "2.0.5", "dataTimestamp": "2026-11-20T09:00:05"}
 
 
 @pytest.mark.parametrize("name", ["filter.phase", "query.bogus", "pagesize"])
-def test_unknown_parameter_is_400_text_plain(real_standin: StandIn, name: str) -> None:
+def test_unknown_parameter_is_400_text_plain(real_standin: FaultyStandIn, name: str) -> None:
     with client(real_standin) as http:
         response = http.get("/studies", params={name: "PHASE3"})
     assert response.status_code == 400
@@ -138,7 +138,7 @@ def test_unknown_parameter_is_400_text_plain(real_standin: StandIn, name: str) -
 
 
 @pytest.mark.parametrize("path", ["/api/query/full_studies", "/nothing", "/api/v2/studies/NCT00184067/extra"])
-def test_unknown_path_is_nginx_html_404(real_standin: StandIn, path: str) -> None:
+def test_unknown_path_is_nginx_html_404(real_standin: FaultyStandIn, path: str) -> None:
     with httpx.Client(base_url=real_standin.origin) as http:
         response = http.get(path)
     assert response.status_code == 404
@@ -160,7 +160,7 @@ def test_single_study_alias_redirects_unknown_is_404_malformed_is_400() -> None:
     assert malformed.status_code == 400
 
 
-def test_every_served_study_carries_the_data_date_as_version_holder(real_standin: StandIn) -> None:
+def test_every_served_study_carries_the_data_date_as_version_holder(real_standin: FaultyStandIn) -> None:
     with client(real_standin) as http:
         page = http.get("/studies", params={"pageSize": 100}).json()
         single = http.get("/studies/NCT00184067").json()
@@ -179,7 +179,7 @@ def test_page_size_defaults_to_10_and_is_clamped_to_1000() -> None:
     assert len(clamped["studies"]) == 1000
 
 
-def test_tokens_lead_to_the_end_and_total_count_is_on_the_first_page_only(real_standin: StandIn) -> None:
+def test_tokens_lead_to_the_end_and_total_count_is_on_the_first_page_only(real_standin: FaultyStandIn) -> None:
     with client(real_standin) as http:
         pages, ids = read_all(http, {"pageSize": "7", "countTotal": "true"})
     assert pages[0]["totalCount"] == 30
@@ -189,7 +189,7 @@ def test_tokens_lead_to_the_end_and_total_count_is_on_the_first_page_only(real_s
     assert len(set(tokens)) == len(tokens) and all(len(t) == 48 for t in tokens)
 
 
-def test_later_pages_must_repeat_the_first_pages_parameters(real_standin: StandIn) -> None:
+def test_later_pages_must_repeat_the_first_pages_parameters(real_standin: FaultyStandIn) -> None:
     params = {"pageSize": "5", "query.cond": "cancer OR leukemia OR lymphoma OR neoplasms", "countTotal": "true"}
     with client(real_standin) as http:
         token = http.get("/studies", params=params).json()["nextPageToken"]
@@ -227,7 +227,7 @@ def test_empty_middle_page_still_carries_a_token() -> None:
     assert [entry["fault"] for entry in log] == [None, "empty_page", None, None]
 
 
-def test_default_order_is_stable_and_not_nct_order(real_standin: StandIn) -> None:
+def test_default_order_is_stable_and_not_nct_order(real_standin: FaultyStandIn) -> None:
     with client(real_standin) as http:
         first = ids_of(http.get("/studies", params={"pageSize": 100}).json())
         again = ids_of(http.get("/studies", params={"pageSize": 100}).json())
@@ -257,7 +257,7 @@ def test_default_order_is_stable_and_not_nct_order(real_standin: StandIn) -> Non
         ("AREA[InterventionName]MK-3475", {3}),
     ],
 )
-def test_essie_over_query_intr(essie_standin: StandIn, expression: str, expected: set[int]) -> None:
+def test_essie_over_query_intr(essie_standin: FaultyStandIn, expression: str, expected: set[int]) -> None:
     with client(essie_standin) as http:
         response = http.get("/studies", params={"query.intr": expression, "pageSize": 100})
     assert response.status_code == 200, response.text
@@ -265,14 +265,14 @@ def test_essie_over_query_intr(essie_standin: StandIn, expression: str, expected
 
 
 @pytest.mark.parametrize("expression", ['"unterminated', "(pembrolizumab", "SEARCH[Location](Paris)", "AREA[Nope]x"])
-def test_malformed_essie_is_400(essie_standin: StandIn, expression: str) -> None:
+def test_malformed_essie_is_400(essie_standin: FaultyStandIn, expression: str) -> None:
     with client(essie_standin) as http:
         response = http.get("/studies", params={"query.intr": expression})
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/plain")
 
 
-def test_a_query_of_only_nct_ids_switches_every_filter_off(essie_standin: StandIn) -> None:
+def test_a_query_of_only_nct_ids_switches_every_filter_off(essie_standin: FaultyStandIn) -> None:
     filters = {"filter.overallStatus": "COMPLETED", "postFilter.advanced": "AREA[Phase]PHASE3"}
     with client(essie_standin) as http:
         only_ids = http.get("/studies", params={"query.term": f"{nct(1)}, {nct(4)}", **filters}).json()
@@ -315,7 +315,7 @@ def test_filter_ids_matches_nct_ids_and_aliases() -> None:
 def test_update_and_advance_move_studies_in_and_out_of_a_delta_range() -> None:
     registry = Registry(RANGE_STUDIES, today=DEMO_TODAY)
     delta = {"filter.advanced": "AREA[LastUpdatePostDate]RANGE[2026-11-20,MAX]", "pageSize": "100"}
-    with StandIn(registry) as standin, client(standin) as http:
+    with FaultyStandIn(registry) as standin, client(standin) as http:
         before = ids_of(http.get("/studies", params=delta).json())
         registry.update(nct(2), {"overallStatus": "COMPLETED"})
         after_update = http.get("/studies", params=delta).json()
@@ -381,7 +381,7 @@ def test_faults_never_apply_to_admin_endpoints() -> None:
 
 
 def test_random_faults_replay_identically_for_a_seed() -> None:
-    def run(standin: StandIn) -> list[str | None]:
+    def run(standin: FaultyStandIn) -> list[str | None]:
         standin.faults = Faults.mixed(0.6, seed=11)  # a new profile restarts the RNG
         standin.clear_log()
         with client(standin) as http:
@@ -559,7 +559,7 @@ def test_five_thousand_studies_read_completely_over_paging() -> None:
 
 
 def test_command_line_prints_its_url_and_exits_0_on_sigterm() -> None:
-    command = [sys.executable, "-m", "tracker.testing.standin", "--corpus", "real", "--port", "0", "--seed", "1"]
+    command = [sys.executable, "-m", "tests.standin", "--corpus", "real", "--port", "0", "--seed", "1"]
     with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         try:
             assert proc.stdout is not None

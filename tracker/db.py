@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from tracker import files
+from tracker import files, resources
 from tracker.errors import (
     ConfigError,
     CorruptDatabase,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 Connection = duckdb.DuckDBPyConnection
 # every connection attaches its file under this name (see _attach)
 CATALOG = "tracker"
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+SQL_DIR = resources.SQL_DIR
 SCHEMA_DIRS = ("schema",)
 VIEW_DIRS = ("views",)
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -46,7 +46,7 @@ _QUOTED_PATH = re.compile(r'"(/[^"]+)"')
 def sql_dir() -> Path:
     if not SQL_DIR.is_dir():
         raise DatabaseError(
-            f"SQL files not found at {SQL_DIR}: install the tracker from its source tree (pip install -e .)"
+            f"SQL files not found at {SQL_DIR}: the installation is incomplete (reinstall the tracker)"
         )
     return SQL_DIR
 

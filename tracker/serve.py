@@ -18,19 +18,16 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from tracker import integrity
+from tracker import integrity, resources
 from tracker.config import Settings
 from tracker.errors import TrackerError
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "dashboards" / "streamlit_app.py"
-# Streamlit reads .streamlit/config.toml from its working directory: it runs from ROOT, so `tracker dashboard`
-# and `streamlit run dashboards/streamlit_app.py` (from the repository root) get the same settings
-STREAMLIT_CONFIG = ROOT / ".streamlit" / "config.toml"
+APP = resources.APP
+# Streamlit reads .streamlit/config.toml from its working directory: it runs from STREAMLIT_HOME
+STREAMLIT_CONFIG = resources.STREAMLIT_HOME / ".streamlit" / "config.toml"
 RESOLVE_TIMEOUT = 10.0
 START_TIMEOUT = 60.0
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -141,8 +138,8 @@ def dashboard_command(settings: Settings) -> list[str]:
     """`streamlit run` with only what belongs to this run (address and port); the rest is in STREAMLIT_CONFIG."""
     for needed in (APP, STREAMLIT_CONFIG):
         if not needed.is_file():
-            raise TrackerError(f"dashboard file not found at {needed}: install the tracker from its source tree "
-                               "(pip install -e .)")
+            raise TrackerError(f"dashboard file not found at {needed}: the installation is incomplete "
+                               "(reinstall the tracker)")
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.address", settings.host, "--server.port", str(settings.port),
@@ -150,7 +147,7 @@ def dashboard_command(settings: Settings) -> list[str]:
 
 
 def dashboard_env(settings: Settings) -> dict[str, str]:
-    """The environment of the Streamlit child, which runs from ROOT: paths the user gave are made absolute."""
+    """The environment of the Streamlit child, which runs from STREAMLIT_HOME: paths the user gave are made absolute."""
     env = {**os.environ, "TRACKER_DB": str(settings.db_path.resolve())}
     for name, path in (("TRACKER_SCOPE", settings.scope_file), ("TRACKER_CATALOGUE", settings.catalogue_file)):
         if path is not None:
@@ -191,7 +188,7 @@ class Dashboard:
         self._stopping = threading.Event()
         self._follower: threading.Thread | None = None
         self._started_at = 0  # where the log stood when Streamlit first answered
-        self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+        self.process = subprocess.Popen(command, env=env, cwd=resources.STREAMLIT_HOME, stdin=subprocess.DEVNULL,
                                         stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def _log_size(self) -> int:

@@ -16,7 +16,7 @@ from tracker.errors import CtGovError, TrackerError
 from tracker.refresh import Reporter
 
 if TYPE_CHECKING:
-    from tracker.testing.activity import DemoActivity
+    from tracker.demo.activity import DemoActivity
 
 Echo = Callable[[str], None]
 PROBE_TIMEOUT = 15.0
@@ -70,8 +70,8 @@ def run_up(settings: Settings, *, demo: bool = False, echo: Echo = print, report
         standin = None
         activity = None
         if demo:
-            from tracker.testing.activity import DemoActivity
-            from tracker.testing.standin import StandIn
+            from tracker.demo.activity import DemoActivity
+            from tracker.demo.standin import StandIn
 
             activity = DemoActivity()
             standin = StandIn(activity.registry)

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import msgspec
 
-from tracker.testing.fields import Field, field_text, leaves
+from tracker.demo.fields import Field, field_text, leaves
 
 __all__ = ["DEFAULT_TODAY", "Record", "Registry", "Study", "bulk_allocation", "normalize_nct_id", "shallow_changes"]
 

@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 from typing import Final
 
-from tracker.testing.agents_table import MeshTerm
+from tests.standin.agents_table import MeshTerm
 
 __all__ = ["ACADEMIC_SPONSORS", "CITIES", "CONDITIONS", "GOV_SPONSORS", "NETWORK_SPONSORS", "City", "Condition"]
 

@@ -24,20 +24,21 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from tracker.testing.faults import Faults
-from tracker.testing.registry import normalize_nct_id
-from tracker.testing.responses import Response, json_response, text_response
+from tests.standin.faults import Faults
+from tracker.demo.registry import normalize_nct_id
+from tracker.demo.responses import Response, json_response, text_response
 
 if TYPE_CHECKING:
-    from tracker.testing.standin import StandIn
+    from tests.standin.server import FaultyStandIn
 
 __all__ = ["handle_admin"]
 
 Params = dict[str, str]
-_Handler = Callable[["StandIn", Params, Any], Response]
+_Handler = Callable[["FaultyStandIn", Params, Any], Response]
 
 
-def handle_admin(standin: StandIn, method: str, path: str, pairs: Sequence[tuple[str, str]], body: bytes) -> Response:
+def handle_admin(standin: FaultyStandIn, method: str, path: str, pairs: Sequence[tuple[str, str]],
+                 body: bytes) -> Response:
     """Answer one /_admin/ request."""
     handler = _ROUTES.get((method, path.rstrip("/")))
     if handler is None:
@@ -59,22 +60,22 @@ def _required_id(params: Mapping[str, str], name: str) -> str:
     return normalize_nct_id(params[name])
 
 
-def _log(standin: StandIn, params: Params, payload: Any) -> Response:
+def _log(standin: FaultyStandIn, params: Params, payload: Any) -> Response:
     return json_response(standin.request_log())
 
 
-def _clear(standin: StandIn, params: Params, payload: Any) -> Response:
+def _clear(standin: FaultyStandIn, params: Params, payload: Any) -> Response:
     standin.clear_log()
     return json_response({"cleared": True})
 
 
-def _advance(standin: StandIn, params: Params, payload: Any) -> Response:
+def _advance(standin: FaultyStandIn, params: Params, payload: Any) -> Response:
     registry = standin.registry
     registry.advance(int(params.get("days", "1")))
     return json_response({"today": registry.data_date, "dataTimestamp": registry.data_timestamp})
 
 
-def _update(standin: StandIn, params: Params, payload: Any) -> Response:
+def _update(standin: FaultyStandIn, params: Params, payload: Any) -> Response:
     nct_id = _required_id(params, "nct")
     if payload is not None and not isinstance(payload, dict):
         raise ValueError("update body must be a JSON object of field changes")
@@ -83,37 +84,37 @@ def _update(standin: StandIn, params: Params, payload: Any) -> Response:
     return json_response({"nctId": nct_id, "lastUpdatePostDate": updated})
 
 
-def _add(standin: StandIn, params: Params, payload: Any) -> Response:
+def _add(standin: FaultyStandIn, params: Params, payload: Any) -> Response:
     if not isinstance(payload, dict):
         raise ValueError("add body must be a JSON study object")
     keep_dates = params.get("keep_dates", "false").lower() == "true"
     return json_response({"nctId": standin.registry.add(payload, keep_dates=keep_dates)}, status=201)
 
 
-def _remove(standin: StandIn, params: Params, payload: Any) -> Response:
+def _remove(standin: FaultyStandIn, params: Params, payload: Any) -> Response:
     nct_id = _required_id(params, "nct")
     standin.registry.remove(nct_id)
     return json_response({"removed": nct_id})
 
 
-def _alias(standin: StandIn, params: Params, payload: Any) -> Response:
+def _alias(standin: FaultyStandIn, params: Params, payload: Any) -> Response:
     old, current = _required_id(params, "old"), _required_id(params, "current")
     standin.registry.add_alias(old, current)
     return json_response({"alias": old, "current": current})
 
 
-def _set_faults(standin: StandIn, params: Params, payload: Any) -> Response:
+def _set_faults(standin: FaultyStandIn, params: Params, payload: Any) -> Response:
     if payload is not None and not isinstance(payload, dict):
         raise ValueError("faults body must be a JSON object of Faults fields")
     standin.faults = Faults.from_dict(payload or {})
     return json_response(standin.faults.to_dict())
 
 
-def _get_faults(standin: StandIn, params: Params, payload: Any) -> Response:
+def _get_faults(standin: FaultyStandIn, params: Params, payload: Any) -> Response:
     return json_response(standin.faults.to_dict())
 
 
-def _stats(standin: StandIn, params: Params, payload: Any) -> Response:
+def _stats(standin: FaultyStandIn, params: Params, payload: Any) -> Response:
     log = standin.request_log()
     by_status: dict[str, int] = {}
     by_fault: dict[str, int] = {}

@@ -36,9 +36,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from tracker.testing.registry import ENCODER
-from tracker.testing.responses import Response
-from tracker.testing.standin import StandIn
+from tests.standin.server import FaultyStandIn
+from tracker.demo.registry import ENCODER
+from tracker.demo.responses import Response
+from tracker.demo.standin import Request
 
 __all__ = ["HOSTILE_MODES", "HOSTILE_TEXT", "DripServer", "HostileStandIn", "Hostility"]
 
@@ -134,15 +135,15 @@ HOSTILE_MODES: Final[dict[str, Callable[[dict[str, Any], Any], None]]] = {
 }
 
 
-class HostileStandIn(StandIn):
+class HostileStandIn(FaultyStandIn):
     """The stand-in, whose /studies answers are tampered with while `hostility` is set."""
 
     hostility: Hostility | None = None
 
-    def _route(self, method: str, path: str, query: str, pairs: Any, fault: str | None) -> Response:
-        response = super()._route(method, path, query, pairs, fault)
+    def answer(self, request: Request) -> Response:
+        response = super().answer(request)
         hostility = self.hostility
-        if hostility is None or not path.endswith("/studies") or response.status != 200:
+        if hostility is None or not request.path.endswith("/studies") or response.status != 200:
             return response
         body = json.loads(response.body)
         HOSTILE_MODES[hostility.mode](body, hostility.value)

@@ -14,8 +14,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, Final
 
-from tracker.testing.registry import Registry, Study, normalize_nct_id
-from tracker.testing.responses import Response, json_response, text_response
+from tracker.demo.registry import Registry, Study, normalize_nct_id
+from tracker.demo.responses import Response, json_response, text_response
 
 __all__ = ["history_index", "history_response", "html_study"]
 

@@ -1,42 +1,31 @@
-"""Offline stand-in for the ClinicalTrials.gov API v2: a real loopback HTTP server over a fixture registry.
+"""Offline stand-in for the ClinicalTrials.gov API v2: a real loopback HTTP server over a registry of studies.
 
 The server mirrors the behaviour documented in ``ctgov-api.md`` (the 2.0.5 parameters, Essie queries,
 paging with opaque tokens and the spurious last token, 400 ``text/plain`` bodies, 301 for aliases,
-nginx-style HTML 404s) and injects the faults a robust client must survive (:mod:`.faults`).
-Run it from the shell::
-
-    python -m tracker.testing.standin --corpus demo --port 8765 --fault-rate 0.1
-
-The first line it prints is the API base URL (``http://127.0.0.1:8765/api/v2``); SIGINT or SIGTERM
-stops it with exit status 0.
+nginx-style HTML 404s) and CT.gov's per-study history endpoints (:mod:`.history`). ``tracker up --demo``
+serves the demo corpus with it. It answers every request honestly: the test rig in ``tests/standin``
+extends it with fault injection, a request log and an admin API (:meth:`Handler.reply` and the
+``_next_page`` / ``_spurious_last_token`` hooks are what it overrides).
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import secrets
-import signal
 import socket
-import struct
 import sys
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import FrameType
-from typing import Any, Final, TypedDict
+from typing import Any, ClassVar, Final
 from urllib.parse import parse_qsl, urlsplit
 
-from tracker.testing.admin import handle_admin
-from tracker.testing.corpus import demo_registry, iter_synthetic_studies, real_studies
-from tracker.testing.essie import EssieError
-from tracker.testing.faults import FaultEngine, Faults
-from tracker.testing.fields import FIELDS
-from tracker.testing.history import history_response
-from tracker.testing.query import (
+from tracker.demo.fields import FIELDS
+from tracker.demo.history import history_response
+from tracker.demo.query import (
     SINGLE_STUDY_PARAMS,
     BadRequest,
     StudyQuery,
@@ -47,32 +36,26 @@ from tracker.testing.query import (
     project,
     sort_records,
 )
-from tracker.testing.registry import ENCODER, Record, Registry, normalize_nct_id, with_version_holder
-from tracker.testing.responses import Response, html_404, json_response, text_response
+from tracker.demo.registry import ENCODER, Record, Registry, normalize_nct_id, with_version_holder
+from tracker.demo.responses import Response, html_404, json_response, text_response
 
-__all__ = ["API_VERSION", "EssieError", "Faults", "Registry", "RequestLog", "StandIn", "main", "normalize_nct_id"]
+__all__ = ["API_VERSION", "Handler", "Request", "StandIn"]
 
 API_VERSION: Final = "2.0.5"
 # the areas the tracker queries (query.intr, query.cond, query.term, filter.advanced): folded at start,
 # so the first search is as fast as the rest
 WARM_AREAS: Final = ("InterventionSearch", "ConditionSearch", "BasicSearch")
-_FAULT_RESPONSES: Final = {
-    "429": (429, "Too Many Requests"),
-    "429ra": (429, "Too Many Requests"),
-    "500": (500, "Internal Server Error"),
-    "503": (503, "upstream connect error or disconnect/reset before headers. reset reason: connection termination"),
-}
 
 
-class RequestLog(TypedDict):
-    """One logged /api/v2 request."""
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request as the stand-in routes it."""
 
     method: str
     path: str
-    params: dict[str, list[str]]
-    status: int  # 0 for a reset connection
-    ts: float
-    fault: str | None
+    query: str  # the raw query string, kept for the Location of a 301
+    pairs: Sequence[tuple[str, str]]
+    body: bytes = b""
 
 
 @dataclass
@@ -140,7 +123,7 @@ class _Server(ThreadingHTTPServer):
         self.standin = standin
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
+        super().__init__(address, standin.handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.connections_lock:
@@ -159,18 +142,10 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-def _fault_response(fault: str | None, faults: Faults) -> Response | None:
-    if fault not in _FAULT_RESPONSES:
-        return None
-    status, message = _FAULT_RESPONSES[fault]
-    response = text_response(status, message)
-    if fault == "429ra":
-        response.headers.append(("Retry-After", f"{faults.retry_after_seconds:g}"))
-    return response
+class Handler(BaseHTTPRequestHandler):
+    """Reads a request, lets :meth:`reply` answer it; every response carries a Content-Length."""
 
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive; every response carries a Content-Length
+    protocol_version = "HTTP/1.1"  # keep-alive
     server_version = "ctgov-standin/1.0"
     sys_version = ""
     disable_nagle_algorithm = True
@@ -178,7 +153,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
-        return  # the request log lives in StandIn.requests; stderr stays quiet
+        return  # stderr stays quiet
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -191,89 +166,51 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)
         pairs = parse_qsl(split.query, keep_blank_values=True)
-        standin = self.server.standin
-        if split.path.startswith("/_admin/"):
-            self._send(handle_admin(standin, method, split.path, pairs, body))
-            return
-        fault = standin._draw_fault() if split.path.startswith("/api/v2/") else None
-        # log before answering, so that a client that has its answer always finds it in the log
-        if fault == "reset":
-            standin._log(method, split.path, pairs, 0, fault)
-            self._reset()
-            return
-        response = _fault_response(fault, standin.faults) or standin._route(
-            method, split.path, split.query, pairs, fault
-        )
-        # "empty_page" from the script is no fault on a request that cannot have one
-        logged = response.fault or (None if fault == "empty_page" else fault)
-        standin._log(method, split.path, pairs, response.status, logged)
-        self._send(response, fault)
+        self.reply(Request(method, split.path, split.query, pairs, body))
 
-    def _send(self, response: Response, fault: str | None = None) -> None:
-        body = response.body
-        if fault == "truncate_json":
-            body = body[: len(body) // 2]
+    def reply(self, request: Request) -> None:
+        """Answer one request."""
+        self.send(self.server.standin.answer(request))
+
+    def send(self, response: Response) -> None:
+        self.send_head(response, len(response.body))
+        self.wfile.write(response.body)
+
+    def send_head(self, response: Response, length: int) -> None:
+        """Status line and headers of a response whose body is `length` bytes long."""
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(length))
         for name, value in response.headers:
             self.send_header(name, value)
         self.end_headers()
-        if fault == "truncate_close" and body:
-            self.wfile.write(body[: len(body) // 2])
-            self.close_connection = True
-            return
-        self.wfile.write(body)
-
-    def _reset(self) -> None:
-        # SO_LINGER 0 turns close() into a TCP RST; rfile holds a socket reference, so close it first
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.close_connection = True
-        self.rfile.close()
-        self.connection.close()
 
 
 class StandIn:
     """The offline CT.gov API v2 over a Registry, served on loopback from a daemon thread.
 
-    ``url`` is the API base (``http://127.0.0.1:PORT/api/v2``), ``admin_url`` the admin endpoints.
-    ``requests`` is the log of /api/v2 requests (the newest ``log_limit`` of them).
+    ``url`` is the API base (``http://127.0.0.1:PORT/api/v2``), ``history_url`` the history endpoints.
     """
+
+    handler: ClassVar[type[Handler]] = Handler
 
     def __init__(
         self,
         registry: Registry,
-        faults: Faults | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         *,
         token_ttl_s: float = 3600.0,
         max_snapshots: int = 512,
         warm: bool = True,
-        log_limit: int = 100_000,
     ) -> None:
         self.registry = registry
         self.host = host
         self.port = port
         self.warm_on_start = warm
-        self.log_limit = log_limit
-        self.requests: list[RequestLog] = []
-        self._log_lock = threading.Lock()
         self._pager = _Pager(token_ttl_s, max_snapshots)
-        self._faults = faults or Faults()
-        self._engine = FaultEngine(self._faults)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-
-    @property
-    def faults(self) -> Faults:
-        return self._faults
-
-    @faults.setter
-    def faults(self, faults: Faults) -> None:
-        # a new engine restarts the script and the RNG, so a profile set mid-run replays identically
-        self._faults = faults
-        self._engine = FaultEngine(faults)
 
     @property
     def origin(self) -> str:
@@ -289,10 +226,6 @@ class StandIn:
     def history_url(self) -> str:
         """Base of CT.gov's per-study history endpoints (``TRACKER_CTGOV_HISTORY_URL``)."""
         return f"{self.origin}/api/int"
-
-    @property
-    def admin_url(self) -> str:
-        return f"{self.origin}/_admin"
 
     def start(self) -> StandIn:
         """Bind, pre-serialize every study (unless warm=False) and serve from a daemon thread."""
@@ -335,57 +268,29 @@ class StandIn:
         """Serialize every study now (and fold the named search areas) instead of on first request."""
         self.registry.warm(FIELDS[a] for a in areas)
 
-    def request_log(self) -> list[RequestLog]:
-        """A copy of the request log."""
-        with self._log_lock:
-            return list(self.requests)
-
-    def clear_log(self) -> None:
-        with self._log_lock:
-            self.requests.clear()
-
     def open_snapshots(self) -> int:
         """How many first-page result lists are kept for their page tokens."""
         return len(self._pager)
 
-    def _draw_fault(self) -> str | None:
-        fault = self._engine.draw()
-        if self.faults.delay_s:
-            time.sleep(self.faults.delay_s)
-        return fault
-
-    def _log(self, method: str, path: str, pairs: Sequence[tuple[str, str]], status: int, fault: str | None) -> None:
-        params: dict[str, list[str]] = {}
-        for name, value in pairs:
-            params.setdefault(name, []).append(value)
-        entry = RequestLog(method=method, path=path, params=params, status=status, ts=time.time(), fault=fault)
-        with self._log_lock:
-            self.requests.append(entry)
-            if len(self.requests) > self.log_limit:
-                del self.requests[: len(self.requests) - self.log_limit]
-
-    # ---- /api/v2
-
-    def _route(
-        self, method: str, path: str, query: str, pairs: Sequence[tuple[str, str]], fault: str | None
-    ) -> Response:
-        if path.startswith("/api/int/"):
-            return history_response(self.registry, path[len("/api/int/"):], pairs)
-        if not path.startswith("/api/v2/"):
+    def answer(self, request: Request) -> Response:
+        """The response to one request to the API (/api/v2) or the history endpoints (/api/int)."""
+        if request.path.startswith("/api/int/"):
+            return history_response(self.registry, request.path[len("/api/int/"):], request.pairs)
+        if not request.path.startswith("/api/v2/"):
             return html_404()
-        if method != "GET":
-            return text_response(405, f"Method {method} is not allowed")
-        rest = path[len("/api/v2/") :]
+        if request.method != "GET":
+            return text_response(405, f"Method {request.method} is not allowed")
+        rest = request.path[len("/api/v2/") :]
         try:
             if rest == "version":
-                check_params(pairs, frozenset())
+                check_params(request.pairs, frozenset())
                 return json_response({"apiVersion": API_VERSION, "dataTimestamp": self.registry.data_timestamp})
             if rest == "studies":
-                return self._studies(pairs, fault)
+                return self._studies(request)
             if rest in ("studies/metadata", "studies/search-areas", "studies/enums") or rest.startswith("stats/"):
                 return text_response(501, f"/{rest} is not implemented by the offline stand-in")
             if rest.startswith("studies/") and "/" not in rest[len("studies/") :]:
-                return self._one_study(rest[len("studies/") :], query, pairs)
+                return self._one_study(rest[len("studies/") :], request.query, request.pairs)
         except BadRequest as exc:
             return text_response(400, str(exc))
         return html_404()
@@ -414,17 +319,13 @@ class StandIn:
         projected = project(with_version_holder(record.study, holder), projection)
         return ENCODER.encode(projected or {})
 
-    def _studies(self, pairs: Sequence[tuple[str, str]], fault: str | None) -> Response:
-        query = parse_query(pairs)
+    def _studies(self, request: Request) -> Response:
+        query = parse_query(request.pairs)
         if query.page_token is not None:
             snap_id, snap, offset = self._pager.lookup(query.page_token)
             if snap.key != query.key:
                 raise BadRequest("parameters of a next page request must be the same as of the first page")
-            if offset < len(snap.ids) and (fault == "empty_page" or self._engine.empty_page()):
-                response = self._page_body([], query, self._pager.token(snap_id, offset), None)
-                response.fault = "empty_page"
-                return response
-            return self._page(snap_id, snap.ids, offset, query, total=None)
+            return self._next_page(request, query, snap_id, snap.ids, offset)
         found = matches(self.registry.snapshot(), query)
         if query.sort:
             found = sort_records(found, query.sort)
@@ -432,13 +333,20 @@ class StandIn:
         snap_id = self._pager.create(ids, query.key)
         return self._page(snap_id, ids, 0, query, total=len(ids) if query.count_total else None)
 
+    def _next_page(self, request: Request, query: StudyQuery, snap_id: bytes, ids: list[str], offset: int) -> Response:
+        """A page after the first, from the snapshot its token names."""
+        return self._page(snap_id, ids, offset, query, total=None)
+
+    def _spurious_last_token(self) -> bool:
+        # the real quirk: a last page that is exactly full still carries a token to an empty page
+        return True
+
     def _page(self, snap_id: bytes, ids: list[str], offset: int, query: StudyQuery, total: int | None) -> Response:
         end = min(offset + query.page_size, len(ids))
         # a study removed since the first page is skipped; one updated since is served as it is now
         records = [r for r in (self.registry.record(i) for i in ids[offset:end]) if r is not None]
         more = end < len(ids)
-        # real quirk: a last page that is exactly full still carries a token to an empty page
-        spurious = not more and end - offset == query.page_size and self.faults.spurious_last_token
+        spurious = not more and end - offset == query.page_size and self._spurious_last_token()
         token = self._pager.token(snap_id, end) if more or spurious else None
         return self._page_body(records, query, token, total)
 
@@ -461,52 +369,3 @@ class StandIn:
             chunks.append(b',"nextPageToken":"' + token.encode() + b'"')
         chunks.append(b"}")
         return Response(200, b"".join(chunks))
-
-
-# --------------------------------------------------------------------------------------------------
-# command line
-
-def registry_for(corpus: str, seed: int = 0) -> Registry:
-    """The registry of a --corpus value: real, demo or synthetic:N."""
-    if corpus == "real":
-        return Registry(real_studies())
-    if corpus == "demo":
-        return demo_registry()
-    count = corpus.removeprefix("synthetic:")
-    if corpus.startswith("synthetic:") and count.isdigit():
-        return Registry(iter_synthetic_studies(int(count), seed=seed))
-    raise ValueError(f"--corpus must be real, demo or synthetic:N, not {corpus!r}")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Serve a corpus until SIGINT/SIGTERM; print the base URL on one line first."""
-    parser = argparse.ArgumentParser(prog="python -m tracker.testing.standin", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", default="demo", help="real | demo | synthetic:N (default demo)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of synthetic corpora and random faults")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--fault-rate", type=float, default=0.0, help="mixed fault probability per request")
-    parser.add_argument("--empty-page-rate", type=float, default=0.0, help="empty middle pages, per later page")
-    args = parser.parse_args(argv)
-    try:
-        registry = registry_for(args.corpus, args.seed)
-        faults = replace(Faults.mixed(args.fault_rate, seed=args.seed), p_empty_middle_page=args.empty_page_rate)
-    except ValueError as exc:
-        parser.error(str(exc))
-    stop = threading.Event()
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    with StandIn(registry, faults, host=args.host, port=args.port) as standin:
-        print(standin.url, flush=True)
-        while not stop.wait(0.2):
-            pass
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,9 +12,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from tracker.testing.conditions_table import ACADEMIC_SPONSORS, CITIES, GOV_SPONSORS, NETWORK_SPONSORS, City
-from tracker.testing.plans import Plan
-from tracker.testing.registry import DEFAULT_TODAY
+from tests.standin.conditions_table import ACADEMIC_SPONSORS, CITIES, GOV_SPONSORS, NETWORK_SPONSORS, City
+from tests.standin.plans import Plan
+from tracker.demo.registry import DEFAULT_TODAY
 
 __all__ = ["Dates", "Sponsor", "draw_dates", "draw_sites", "draw_sponsor"]
 

@@ -37,7 +37,7 @@ class Faults:
     """A fault profile.  Probabilities are per request; the seven response faults add up to at most 1.
 
     Mutating a live profile's probabilities takes effect at once; a new ``script`` or ``seed`` needs a
-    new profile assigned to ``StandIn.faults`` (which restarts the script and the RNG).
+    new profile assigned to ``FaultyStandIn.faults`` (which restarts the script and the RNG).
     """
 
     seed: int = 0

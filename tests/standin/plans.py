@@ -12,8 +12,8 @@ import random
 from dataclasses import dataclass
 from typing import Any, Final
 
-from tracker.testing.agents_table import INTERVENTIONS, Intervention
-from tracker.testing.conditions_table import CONDITIONS, Condition
+from tests.standin.agents_table import INTERVENTIONS, Intervention
+from tests.standin.conditions_table import CONDITIONS, Condition
 
 __all__ = ["COVERAGE", "Plan", "Variant", "labels_of", "plan_for"]
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol, TypeVar
 
-from tracker.testing.fields import FIELDS, Field, lookup_field, tokens
+from tracker.demo.fields import FIELDS, Field, lookup_field, tokens
 
 __all__ = ["EssieError", "Node", "Searchable", "comparable", "evaluate", "parse_essie"]
 

@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from tracker.testing.essie import EssieError, Node, comparable, evaluate, parse_essie
-from tracker.testing.fields import FIELDS, QUERY_AREAS, TOP_LEVEL, Field, leaves, lookup_field
-from tracker.testing.registry import Record, normalize_nct_id
+from tracker.demo.essie import EssieError, Node, comparable, evaluate, parse_essie
+from tracker.demo.fields import FIELDS, QUERY_AREAS, TOP_LEVEL, Field, leaves, lookup_field
+from tracker.demo.registry import Record, normalize_nct_id
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",

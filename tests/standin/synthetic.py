@@ -1,4 +1,4 @@
-"""Build the CT.gov v2 JSON of a synthetic trial from its :class:`~tracker.testing.plans.Plan`.
+"""Build the CT.gov v2 JSON of a synthetic trial from its :class:`~tests.standin.plans.Plan`.
 
 A study starts from a deep copy of the modules of a *real* record (oversight, outcomes, eligibility,
 IPD sharing), so module structure, markdown eligibility text and outcome lists are as CT.gov writes
@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from tracker.testing.agents_table import Intervention, MeshTerm
-from tracker.testing.plans import Plan
-from tracker.testing.registry import DEFAULT_TODAY, Study, fresh
-from tracker.testing.synth_parts import Sponsor, draw_dates, draw_sites, draw_sponsor
-from tracker.testing.synth_text import Named, describe, keywords_for, official_title, titles
+from tests.standin.agents_table import Intervention, MeshTerm
+from tests.standin.plans import Plan
+from tests.standin.synth_parts import Sponsor, draw_dates, draw_sites, draw_sponsor
+from tests.standin.synth_text import Named, describe, keywords_for, official_title, titles
+from tracker.demo.registry import DEFAULT_TODAY, Study, fresh
 
 __all__ = ["StudyBuilder"]
 

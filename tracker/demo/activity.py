@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
-from tracker.testing.corpus import DEMO_SEED, DEMO_TODAY, demo_labels, demo_studies
-from tracker.testing.registry import Registry, Study
+from tracker.demo.corpus import DEMO_SEED, DEMO_TODAY, load_demo
+from tracker.demo.registry import Registry, Study
 
 __all__ = ["DEMO_WEEKS", "DemoActivity", "Week"]
 
@@ -105,17 +105,14 @@ class DemoActivity:
         self.start = DEMO_TODAY - dt.timedelta(days=7 * weeks)
         self._random = random.Random(seed)
         self._week = 0
-        studies = demo_studies()
+        corpus = load_demo()
         start = self.start.isoformat()
-        self._held = sorted((s for s in studies if _first_post(s) > start), key=_last_update)
-        self.registry = Registry([s for s in studies if _first_post(s) <= start], today=self.start)
-        labels = demo_labels()
+        self._held = sorted((s for s in corpus.studies if _first_post(s) > start), key=_last_update)
+        self.registry = Registry([s for s in corpus.studies if _first_post(s) <= start], today=self.start)
         # landscape trials untouched since the start: an edit posted this week is their newest version
         self._pool = [
             sid for sid in self.registry.ids()
-            if (label := labels.get(sid)) and label["mechanisms"] and not label["is_trap"]
-            and not label["is_non_oncology"] and label["study_type"] == "INTERVENTIONAL"
-            and _last_update(self.registry.get(sid) or {}) <= start
+            if sid in corpus.landscape_trials and _last_update(self.registry.get(sid) or {}) <= start
         ]
         self._used: set[str] = set()
         self._next_id = NEW_TRIAL_START_ID

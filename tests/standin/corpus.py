@@ -1,36 +1,34 @@
-"""Corpora for the stand-in: the bundled real records, synthetic NK-cell/checkpoint trials, the demo.
+"""Corpora for the stand-in: the bundled real records, synthetic NK-cell/checkpoint trials, the demo's source.
 
-* :func:`real_studies` — fresh copies of ``tracker/testing/data/real/*.json`` (real CT.gov records).
+* :func:`real_studies` — fresh copies of ``tests/standin/data/real/*.json`` (real CT.gov records).
 * :func:`synthetic_studies` / :func:`iter_synthetic_studies` — ``n`` synthetic trials, deterministic for
   ``(n, seed, start_id)``, ids ``NCT{start_id + i:08d}`` in the reserved ``NCT9…`` range that no real
   trial uses; their shapes are deep copies of the real records (see :mod:`.synthetic`).
 * :func:`synthetic_labels` — per trial, what a correct classifier should find (:func:`.plans.labels_of`);
   it draws only the plans, so it is much faster than building the studies, and always consistent.
-* :func:`demo_studies` / :func:`demo_registry` — the offline demo landscape (600 trials, seed 2026,
-  start years 2008–2026), dated :data:`DEMO_TODAY`.
+* :func:`generate_demo` — the offline demo landscape (600 trials, seed 2026, start years 2008–2026) as the
+  generator makes it; the tracker ships it as ``tracker/demo/data`` (:mod:`tracker.demo.corpus`), written
+  by :mod:`.make_demo`. :func:`demo_labels` are its labels.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
-from tracker.testing.plans import labels_of, plan_for
-from tracker.testing.registry import DEFAULT_TODAY, Registry, Study, bulk_allocation, fresh
-from tracker.testing.synthetic import StudyBuilder
+from tests.standin.plans import labels_of, plan_for
+from tests.standin.synthetic import StudyBuilder
+from tracker.demo.corpus import DEMO_SEED, DemoCorpus
+from tracker.demo.registry import Study, bulk_allocation, fresh
 
 __all__ = [
-    "DEMO_SEED",
     "DEMO_SIZE",
-    "DEMO_TODAY",
     "SYNTHETIC_START_ID",
     "demo_labels",
-    "demo_registry",
-    "demo_studies",
+    "generate_demo",
     "iter_synthetic_studies",
     "real_studies",
     "synthetic_labels",
@@ -38,9 +36,7 @@ __all__ = [
 ]
 
 REAL_DIR: Final = Path(__file__).parent / "data" / "real"
-DEMO_TODAY: Final[dt.date] = DEFAULT_TODAY  # date(2026, 11, 20): the demo's "today" and data date
 DEMO_SIZE: Final = 600
-DEMO_SEED: Final = 2026
 DEMO_YEARS: Final = (2008, 2026)
 SYNTHETIC_YEARS: Final = (2005, 2027)
 SYNTHETIC_START_ID: Final = 90000001
@@ -92,17 +88,19 @@ def synthetic_labels(n: int, seed: int = 0, start_id: int = SYNTHETIC_START_ID) 
     return {f"NCT{start_id + i:08d}": labels_of(plan_for(seed, i)) for i in range(n)}
 
 
-def demo_studies() -> list[dict[str, Any]]:
-    """The demo landscape: 600 trials of every mechanism class, phase and status (seed 2026)."""
-    with bulk_allocation():
-        return list(iter_synthetic_studies(DEMO_SIZE, DEMO_SEED, years=DEMO_YEARS))
-
-
 def demo_labels() -> dict[str, dict[str, Any]]:
     """synthetic_labels of the demo corpus."""
     return synthetic_labels(DEMO_SIZE, DEMO_SEED)
 
 
-def demo_registry() -> Registry:
-    """A registry of the demo landscape whose data date is DEMO_TODAY."""
-    return Registry(demo_studies(), today=DEMO_TODAY)
+def generate_demo() -> DemoCorpus:
+    """The demo corpus as the generator makes it: what ``tracker/demo/data/demo-corpus.json.gz`` must hold."""
+    with bulk_allocation():
+        studies = list(iter_synthetic_studies(DEMO_SIZE, DEMO_SEED, years=DEMO_YEARS))
+    # NK-cell or checkpoint cancer therapy: the trials the demo's weekly registry edits are posted on
+    landscape = frozenset(
+        nct for nct, label in demo_labels().items()
+        if label["mechanisms"] and not label["is_trap"] and not label["is_non_oncology"]
+        and label["study_type"] == "INTERVENTIONAL"
+    )
+    return DemoCorpus(studies, landscape)

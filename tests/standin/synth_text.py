@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from tracker.testing.agents_table import INTERVENTIONS, Intervention
-from tracker.testing.plans import Plan
+from tests.standin.agents_table import INTERVENTIONS, Intervention
+from tests.standin.plans import Plan
 
 __all__ = ["Named", "describe", "keywords_for", "official_title", "titles"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from tracker.testing.registry import ENCODER
+from tracker.demo.registry import ENCODER
 
 __all__ = ["NGINX_404", "Response", "html_404", "json_response", "text_response"]
 
@@ -22,7 +22,6 @@ class Response:
     body: bytes
     content_type: str = "application/json"
     headers: list[tuple[str, str]] = field(default_factory=list)
-    fault: str | None = None  # a fault applied while building the body (an empty middle page)
 
 
 def text_response(status: int, message: str) -> Response:

@@ -107,8 +107,9 @@ def test_the_wheel_holds_the_product_and_not_the_test_rig(installed: Installed) 
             assert path.relative_to(ROOT).as_posix() in names
     for path in (ROOT / "sql").rglob("*.sql"):
         assert f"tracker/sql/{path.relative_to(ROOT / 'sql').as_posix()}" in names
-    assert {"tracker/demo/data/demo-corpus.json.gz", "tracker/changes/fields.toml", "tracker/catalogue/agents.toml",
-            "dashboards/static/topojson/world_110m.json", "dashboards/.streamlit/config.toml"} <= names
+    data = {f"tracker/catalogue/data/{p.name}" for p in (ROOT / "tracker" / "catalogue" / "data").glob("*.toml")}
+    assert data | {"tracker/demo/data/demo-corpus.json.gz", "tracker/changes/fields.toml",
+                   "dashboards/static/topojson/world_110m.json", "dashboards/.streamlit/config.toml"} <= names
 
 
 def test_the_installed_package_is_the_one_that_runs(installed: Installed, outside: Path) -> None:

@@ -22,7 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from tracker import __version__, api, db, heartbeat, store
+from tracker import __version__, api, db, heartbeat, runs
 from tracker.config import INTERVAL, Settings
 from tracker.errors import ConfigError, RefreshLocked, TrackerError
 from tracker.refresh import RefreshResult
@@ -242,7 +242,7 @@ class Daemon:
             return True
         try:
             with db.errors(self.settings.db_path, doing="read"):
-                last = store.last_run(con)
+                last = runs.last_run(con)
         except TrackerError:
             return True  # the catch-up run reports what is wrong with the database
         finally:

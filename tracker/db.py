@@ -35,7 +35,7 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 SCHEMA_DIRS = ("schema",)
 VIEW_DIRS = ("views",)
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
-# written into meta.state at creation (store.prepare): what tells a tracker database from any other
+# written into meta.state at creation (schema.prepare): what tells a tracker database from any other
 SCHEMA_VERSION = 1
 SCHEMA_MARKER = f"nk-landscape-tracker/{SCHEMA_VERSION}"
 # DuckDB's main header and its two alternating database headers, before the first block

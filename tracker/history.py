@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import httpx
 import polars as pl
 
 from tracker import db, versions
@@ -32,6 +32,9 @@ from tracker.config import Settings
 from tracker.ctgov import CtGov, study_keys
 from tracker.errors import Cancelled, CtGovBadRequest, CtGovError, CtGovUnavailable
 from tracker.landscape import Domain
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tracker import __version__, checks, db, files, ingest, landscape, loading, publish, recovery, runs, schema
 from tracker.changes.rules import Rules, load_rules
@@ -34,6 +32,9 @@ from tracker.config import Settings
 from tracker.ctgov import CtGov
 from tracker.errors import Cancelled, CorruptDatabase, DatabaseError, DiskFull, TrackerError
 from tracker.scope import ScopeQuery
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ CHECKPOINT_MODES = {
     "with_nk": "Only PD-1/PD-L1/CTLA-4 trials that also test an NK-specific agent",
 }
 ONCOLOGY_MODES = {"all": "Oncology and non-oncology", "oncology": "Oncology only", "non_oncology": "Non-oncology only"}
-CLASSIC_CHECKPOINTS = ("PD-1", "PD-L1", "CTLA-4")
 
 # URL key → Filters field; lists are repeated keys (?mech=car_nk&mech=adoptive_nk)
 URL_KEYS = {

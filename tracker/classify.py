@@ -20,7 +20,6 @@ from tracker.trial_texts import arm_links, texts_frame
 AGENT_FIELDS = ("name", "other_name")
 # only texts holding one of these can be touched by a generic rule or a trap
 RULE_PREFILTER = ["nk", "natural", "killer", "car", "chimeric", "cik", "cd16", "il-15", "il15", "fc"]
-CELL_CLASSES = ("adoptive_nk", "car_nk")
 ARM_SUBJECT_TYPES = ("EXPERIMENTAL", "ACTIVE_COMPARATOR")
 
 AGENT_COLUMNS = {
@@ -77,10 +76,6 @@ class Classifier:
                 rows.append((mech.code, target.code, mech.priority, order, mech.role))
         return pl.DataFrame(rows, schema={"mechanism_class": pl.String, "target": pl.String, "priority": pl.Int32,
                                           "target_order": pl.Int32, "role": pl.String}, orient="row")
-
-    @cached_property
-    def class_roles(self) -> dict[str, str]:
-        return {m.code: m.role for m in self.catalogue.vocabulary.mechanisms}
 
     @cached_property
     def trap_regex(self) -> str:

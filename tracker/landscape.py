@@ -26,7 +26,6 @@ from tracker.indications import IndicationMapper
 
 log = logging.getLogger(__name__)
 
-CATALOGUE_DIR = Path(__file__).parent / "catalogue"
 LABEL_TABLES = ("trial_agents", "trial_mechanisms", "trial_indications", "intervention_matches")
 
 

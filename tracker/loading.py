@@ -37,7 +37,6 @@ class StoredBatch:
     """What the load stage stored of a batch; its new versions are in temp table page_changed."""
 
     rows: int
-    distinct: int
     changed: int
     nct_ids: frozenset[str]
 
@@ -86,13 +85,13 @@ def load_raw_versions(con: db.Connection, frame: pl.DataFrame, *, run_id: int, q
                       now: datetime) -> StoredBatch:
     """Store a batch (incoming_page): new versions, current pointers, query membership, run_seen."""
     if frame.is_empty():
-        return StoredBatch(0, 0, 0, frozenset())
+        return StoredBatch(0, 0, frozenset())
     params = {"run_id": run_id, "query_key": query_key, "now": now}
     db.run_file(con, db.sql_file("load", "010_page.sql"), params)
     db.run_file(con, db.sql_file("load", "020_versions.sql"), params)
     changed: int = db.scalar(con, "select count(*) from page_changed")
     ids = frozenset(frame["nct_id"].to_list())
-    return StoredBatch(rows=frame.height, distinct=len(ids), changed=changed, nct_ids=ids)
+    return StoredBatch(rows=frame.height, changed=changed, nct_ids=ids)
 
 
 def normalize(con: db.Connection, stored: StoredBatch) -> None:

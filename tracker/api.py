@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from tracker import landscape
-    from tracker.refresh import RefreshResult, Reporter
+    from tracker.reporting import RefreshResult, Reporter
 
 # the refresh, the classifier and the HTTP client are imported where they are used: `tracker sql` and
 # `tracker status` start half a second sooner without them

@@ -23,7 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from tracker import __version__, api, db, heartbeat, runs
 from tracker.config import Settings
 from tracker.errors import RefreshLocked, TrackerError
-from tracker.refresh import RefreshResult
+from tracker.reporting import RefreshResult
 from tracker.schedule import make_trigger
 
 log = logging.getLogger(__name__)

@@ -1,18 +1,18 @@
-"""The fetch stage of a refresh, and one scope query taken through fetch → load raw versions → normalize.
+"""The fetch stage of a refresh: each scope query paged to its end, a few pages at a time, and reconciled.
 
-Fetching and loading alternate: a few pages are fetched, then loaded and normalized in one transaction,
-so memory does not grow with the corpus. A query whose distinct studies do not add up to CT.gov's
-totalCount is asked once more before the run fails.
+refresh.run_pipeline loads and normalizes each batch as it comes, so memory does not grow with the
+corpus. A query whose distinct studies do not add up to CT.gov's totalCount is asked once more before
+the run fails.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Protocol
+from datetime import date
+from typing import Any
 
 from tracker import checks, db, loading
 from tracker.ctgov import CtGov
@@ -25,15 +25,9 @@ RECONCILE_ATTEMPTS = 2  # a query whose count does not add up is asked once more
 LOAD_BATCH = 4000  # studies per load transaction: about 60 MB of JSON at CT.gov's 15 KB mean
 
 
-class Progress(Protocol):
-    """Where a query's progress goes (refresh.Reporter is one)."""
-
-    def page_loaded(self, query: ScopeQuery, received: int, total_count: int | None) -> None: ...
-
-
 @dataclass
 class Paging:
-    """What the fetch stage saw of one query besides its studies."""
+    """What the fetch stage saw of one pass over a query besides its studies."""
 
     pages: int = 0
     empty_pages: int = 0
@@ -41,23 +35,19 @@ class Paging:
 
 
 @dataclass
-class Received:
-    """What the load stage stored of one attempt at a query."""
+class Attempt:
+    """One pass over a scope query: the parameters it sends, then what was fetched and stored."""
 
+    number: int
+    params: dict[str, str]
+    paging: Paging = field(default_factory=Paging)
     rows: int = 0
     ids: set[str] = field(default_factory=set)
-    paging: Paging = field(default_factory=Paging)
+    stats: dict[str, Any] = field(default_factory=dict)  # for meta.run_queries, once the pass is over
 
-
-@dataclass
-class Ingest:
-    """The run a query is ingested into: its id and clock, and what the ingest reports back to it."""
-
-    run_id: int
-    now: Callable[[], datetime]
-    progress: Progress
-    timings: dict[str, float]
-    dirty: bool = False  # a batch was committed to the working database
+    def add(self, stored: loading.StoredBatch) -> None:
+        self.rows += stored.rows
+        self.ids.update(stored.nct_ids)
 
 
 def window_params(query: ScopeQuery, since: date | None) -> dict[str, str]:
@@ -70,13 +60,48 @@ def window_params(query: ScopeQuery, since: date | None) -> dict[str, str]:
     return params
 
 
-def fetch(client: CtGov, query: ScopeQuery, params: dict[str, str], paging: Paging,
-          timings: dict[str, float]) -> Iterator[loading.Batch]:
+def attempts(con: db.Connection, client: CtGov, query: ScopeQuery, since: date | None) -> Iterator[Attempt]:
+    """The passes over a query: a second one when the first's distinct studies do not add up to totalCount.
+
+    Once the caller has fetched and loaded a pass, its `stats` are filled in; after the last pass the
+    query is reconciled (or CT.gov sent no count), else a ReconciliationError ends the run.
+    """
+    params = window_params(query, since)
+    requests_before = client.requests
+    for number in range(1, RECONCILE_ATTEMPTS + 1):
+        attempt = Attempt(number, params)
+        yield attempt
+        ids, total_count = attempt.ids, attempt.paging.total_count
+        notes = _notes(con, query, attempt)
+        attempt.stats = {
+            "query_key": query.key, "label": query.label, "mode": "incremental" if since else "full",
+            "since": since, "attempts": number, "pages": attempt.paging.pages,
+            "empty_pages": attempt.paging.empty_pages, "requests": client.requests - requests_before,
+            "rows": attempt.rows, "distinct": len(ids), "total_count": total_count,
+            "reconciled": None if total_count is None else len(ids) == total_count,
+            "note": "; ".join(notes) or None,
+        }
+        if total_count is None:
+            attempt.stats["note"] = "; ".join([*notes, "CT.gov sent no totalCount: count not reconciled"])
+            log.warning("%s: CT.gov sent no totalCount; count not reconciled", query.label)
+            return
+        if len(ids) == total_count:
+            return
+        log.warning("%s: received %d studies but CT.gov counted %d (attempt %d)", query.label, len(ids),
+                    total_count, number)
+    raise ReconciliationError(
+        f"query {query.label!r}: received {len(ids)} distinct studies but CT.gov's totalCount is {total_count} "
+        f"after {RECONCILE_ATTEMPTS} attempts; nothing from this run was kept"
+    )
+
+
+def fetch(client: CtGov, query: ScopeQuery, attempt: Attempt, timings: dict[str, float]) -> Iterator[loading.Batch]:
     """Page one query to its end, checking each record, and yield its studies a few pages at a time."""
+    paging = attempt.paging
     buffer: list[bytes] = []
     url = ""
     started = time.perf_counter()
-    for page in client.iter_pages(params):
+    for page in client.iter_pages(attempt.params):
         timings["fetch"] += time.perf_counter() - started
         paging.pages += 1
         url = page.url
@@ -95,60 +120,12 @@ def fetch(client: CtGov, query: ScopeQuery, params: dict[str, str], paging: Pagi
         yield loading.Batch(query.key, buffer, url)
 
 
-def ingest_attempt(con: db.Connection, client: CtGov, query: ScopeQuery, params: dict[str, str],
-                   run: Ingest) -> Received:
-    """fetch → load raw versions → normalize, one transaction per batch, for one pass over a query."""
-    received = Received()
-    for batch in fetch(client, query, params, received.paging, run.timings):
-        started = time.perf_counter()
-        with db.transaction(con), loading.incoming(con, batch) as frame:
-            stored = loading.load_raw_versions(con, frame, run_id=run.run_id, query_key=query.key, now=run.now())
-            loading.normalize(con, stored)
-        run.dirty = True
-        received.rows += stored.rows
-        received.ids.update(stored.nct_ids)
-        run.timings["load"] += time.perf_counter() - started
-        run.progress.page_loaded(query, len(received.ids), received.paging.total_count)
-    return received
-
-
-def ingest_query(con: db.Connection, client: CtGov, query: ScopeQuery, since: date | None,
-                 run: Ingest) -> dict[str, Any]:
-    """Ingest one query until its distinct studies add up to totalCount; its statistics for meta.run_queries."""
-    params = window_params(query, since)
-    requests_before = client.requests
-    for attempt in range(1, RECONCILE_ATTEMPTS + 1):
-        received = ingest_attempt(con, client, query, params, run)
-        ids, total_count = received.ids, received.paging.total_count
-        notes = _notes(con, query, received)
-        stats = {
-            "query_key": query.key, "label": query.label, "mode": "incremental" if since else "full",
-            "since": since, "attempts": attempt, "pages": received.paging.pages,
-            "empty_pages": received.paging.empty_pages, "requests": client.requests - requests_before,
-            "rows": received.rows, "distinct": len(ids), "total_count": total_count,
-            "reconciled": None if total_count is None else len(ids) == total_count,
-            "note": "; ".join(notes) or None,
-        }
-        if total_count is None:
-            stats["note"] = "; ".join([*notes, "CT.gov sent no totalCount: count not reconciled"])
-            log.warning("%s: CT.gov sent no totalCount; count not reconciled", query.label)
-            return stats
-        if len(ids) == total_count:
-            return stats
-        log.warning("%s: received %d studies but CT.gov counted %d (attempt %d)", query.label, len(ids),
-                    total_count, attempt)
-    raise ReconciliationError(
-        f"query {query.label!r}: received {len(ids)} distinct studies but CT.gov's totalCount is {total_count} "
-        f"after {RECONCILE_ATTEMPTS} attempts; nothing from this run was kept"
-    )
-
-
-def _notes(con: db.Connection, query: ScopeQuery, received: Received) -> list[str]:
+def _notes(con: db.Connection, query: ScopeQuery, attempt: Attempt) -> list[str]:
     """Duplicates across pages, and ids an id-list query asked for that did not come back."""
     notes = []
-    ids = received.ids
-    if received.rows > len(ids):
-        notes.append(f"{received.rows - len(ids)} duplicate row(s) across pages")
+    ids = attempt.ids
+    if attempt.rows > len(ids):
+        notes.append(f"{attempt.rows - len(ids)} duplicate row(s) across pages")
     if query.is_id_list:
         requested = set(query.params_dict()["filter.ids"].split(","))
         missing = requested - ids

@@ -20,10 +20,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from tracker import __version__, checks, db, files, ingest, landscape, loading, publish, recovery, runs, schema
 from tracker.changes.rules import Rules, load_rules
@@ -31,73 +31,17 @@ from tracker.changes.stage import StageResult, run_stage
 from tracker.config import Settings
 from tracker.ctgov import CtGov
 from tracker.errors import Cancelled, CorruptDatabase, DatabaseError, DiskFull, TrackerError
+from tracker.reporting import LogReporter, RefreshResult, Reporter
 from tracker.scope import ScopeQuery
 
 if TYPE_CHECKING:
     import httpx
 
+# RefreshResult and Reporter (reporting.py) are the refresh's own types: its callers import them from here
+__all__ = ["Labelling", "Plan", "RefreshResult", "Reporter", "Run", "Stored", "classify", "close_scope",
+           "detect_changes", "plan_queries", "run_pipeline", "run_refresh"]
+
 log = logging.getLogger(__name__)
-
-
-class Reporter(Protocol):
-    """What a refresh tells its caller as it goes (the CLI draws a progress bar from it)."""
-
-    def query_started(self, query: ScopeQuery, index: int, total: int, since: date | None) -> None: ...
-
-    def page_loaded(self, query: ScopeQuery, received: int, total_count: int | None) -> None: ...
-
-    def query_finished(self, query: ScopeQuery, stats: dict[str, Any]) -> None: ...
-
-
-class LogReporter:
-    """Quiet, one line per query: for daemons, pipes and CI logs."""
-
-    def query_started(self, query: ScopeQuery, index: int, total: int, since: date | None) -> None:
-        window = f" since {since}" if since else ""
-        log.debug("query %d/%d %s%s", index, total, query.label, window)
-
-    def page_loaded(self, query: ScopeQuery, received: int, total_count: int | None) -> None:
-        pass
-
-    def query_finished(self, query: ScopeQuery, stats: dict[str, Any]) -> None:
-        log.info("%s: %d studies (%s of %s), %d page(s)", query.label, stats["distinct"], stats["mode"],
-                 stats["total_count"], stats["pages"])
-
-
-@dataclass
-class RefreshResult:
-    run_id: int
-    status: str  # succeeded | skipped | failed
-    mode: str
-    trigger: str = "cli"
-    started_at: datetime | None = None
-    api_version: str | None = None
-    dirty: bool = False  # the working database received data: a failure restores it from the published file
-    requests: int = 0
-    studies_fetched: int = 0
-    studies_new: int = 0
-    studies_changed: int = 0
-    studies_unchanged: int = 0
-    studies_left_scope: int = 0
-    data_timestamp: str | None = None
-    error: str | None = None
-    queries: list[dict[str, Any]] = field(default_factory=list)
-    changes_sent: int = 0  # changes of this run in the feed (at or above TRACKER_FEED_SEVERITY)
-    # wall seconds by stage: fetch (HTTP and decoding), load (versions and normalized tables), classify
-    # (labels, then changes), publish; the benchmark reports them
-    timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("fetch", "load", "classify",
-                                                                                   "publish"), 0.0))
-
-    def summary(self) -> str:
-        if self.status == "skipped":
-            return f"run {self.run_id}: CT.gov data unchanged since the last run ({self.data_timestamp}); nothing to do"
-        if self.status == "failed":
-            return f"run {self.run_id} failed, previous data kept: {self.error}"
-        return (
-            f"run {self.run_id} ({self.mode}): {self.studies_fetched} studies received, {self.studies_new} new, "
-            f"{self.studies_changed} changed, {self.studies_left_scope} left the scope; "
-            f"{self.requests} requests; data as of {self.data_timestamp}"
-        )
 
 
 @dataclass(frozen=True)
@@ -141,7 +85,6 @@ class Run:
     now: Callable[[], datetime]
     allow_scope_drop: bool
     result: RefreshResult
-    ingest: ingest.Ingest
 
 
 def run_refresh(
@@ -190,19 +133,30 @@ def run_refresh(
 
 
 def run_pipeline(con: db.Connection, client: CtGov, run: Run) -> None:
-    """The stages of one refresh in order, on the working database; run_refresh publishes what they leave."""
+    """The stages of one refresh in order, on the working database; run_refresh then publishes.
+
+    Fetch, load raw versions and normalize alternate a batch of pages at a time, each batch in its own
+    transaction; classify and detect changes run once every query is in, in the transaction that ends
+    the run.
+    """
     plan = plan_queries(con, client, run)
     if plan is None:
         return _skip(con, client, run)
     loading.begin(con)
+    timings = run.result.timings
     for index, query in enumerate(plan.queries, start=1):
         since = plan.windows.get(query.key)
-        if client.cancel is not None and client.cancel.is_set():
-            raise Cancelled("refresh cancelled by shutdown; nothing it fetched was kept")
-        run.reporter.query_started(query, index, len(plan.queries), since)
-        # fetch -> load raw versions -> normalize, batch by batch
-        stats = ingest.ingest_query(con, client, query, since, run.ingest)
-        _record_query(con, run, query, since, stats)
+        _start_query(client, run, query, since, index, len(plan.queries))
+        for attempt in ingest.attempts(con, client, query, since):
+            for batch in ingest.fetch(client, query, attempt, timings):
+                with _timed(timings, "load"), db.transaction(con), loading.incoming(con, batch) as frame:
+                    loaded = loading.load_raw_versions(con, frame, run_id=run.result.run_id, query_key=query.key,
+                                                       now=run.now())
+                    loading.normalize(con, loaded)
+                run.result.dirty = True
+                attempt.add(loaded)
+                run.reporter.page_loaded(query, len(attempt.ids), attempt.paging.total_count)
+        _record_query(con, run, query, since, attempt.stats)
     with db.transaction(con):
         stored = close_scope(con, run, plan)
         classify(con, run, stored.changed)
@@ -272,8 +226,7 @@ def _start(con: db.Connection, settings: Settings, scope: Sequence[ScopeQuery], 
     started_at = now()
     run_id = runs.start_run(con, mode=mode, trigger=trigger, now=started_at)
     result = RefreshResult(run_id=run_id, status="running", mode=mode, trigger=trigger, started_at=started_at)
-    return Run(settings, scope, labelling, reporter, now, allow_scope_drop, result,
-               ingest.Ingest(run_id, now, reporter, result.timings))
+    return Run(settings, scope, labelling, reporter, now, allow_scope_drop, result)
 
 
 def _run(con: db.Connection, run: Run, client: CtGov) -> None:
@@ -282,7 +235,6 @@ def _run(con: db.Connection, run: Run, client: CtGov) -> None:
         with client:
             run_pipeline(con, client, run)
     except Exception as exc:
-        run.result.dirty = run.ingest.dirty
         error = _as_tracker_error(exc, run.settings.work_path)
         if isinstance(error, CorruptDatabase):
             # the working copy is the published file's copy: its damage is the published file's, and a run
@@ -291,7 +243,6 @@ def _run(con: db.Connection, run: Run, client: CtGov) -> None:
         _fail(con, run, client.requests, str(error or f"{type(exc).__name__}: {exc}"))
         if error is None:
             raise
-    run.result.dirty = run.ingest.dirty
 
 
 def _skip(con: db.Connection, client: CtGov, run: Run) -> None:
@@ -305,6 +256,12 @@ def _skip(con: db.Connection, client: CtGov, run: Run) -> None:
         detect_changes(con, run)
         schema.build_marts(con)
         runs.finish_run(con, result.run_id, status="skipped", now=run.now(), values={"requests": client.requests})
+
+
+def _start_query(client: CtGov, run: Run, query: ScopeQuery, since: date | None, index: int, total: int) -> None:
+    if client.cancel is not None and client.cancel.is_set():
+        raise Cancelled("refresh cancelled by shutdown; nothing it fetched was kept")
+    run.reporter.query_started(query, index, total, since)
 
 
 def _record_query(con: db.Connection, run: Run, query: ScopeQuery, since: date | None,

@@ -1,5 +1,6 @@
-"""The code's shape: small modules and functions, SQL files that say what they read and write, and every
-temporary table declared in tracker/temp_tables.py. (The import layering is import-linter's, in `make lint`.)
+"""The code's shape: small modules and functions, SQL files that say what they read and write, every
+temporary table declared in tracker/temp_tables.py, and a dashboard that names only public views.
+(The import layering is import-linter's, in `make lint`.)
 """
 
 from __future__ import annotations
@@ -104,3 +105,14 @@ def test_every_temporary_table_is_declared() -> None:
     assert not undeclared, f"declare these in tracker/temp_tables.py: {undeclared}"
     unused = set(TEMP_TABLES) - set(made)
     assert not unused, f"declared in tracker/temp_tables.py but made nowhere: {sorted(unused)}"
+
+
+INTERNAL_SCHEMAS = re.compile(r"\b(?:raw|core|meta|ref|versions)\.[a-z_]+")
+
+
+@pytest.mark.parametrize("path", sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "dashboards").rglob("*.py")))
+def test_the_dashboard_reads_public_views_only(path: str) -> None:
+    strings = [node.value for node in ast.walk(ast.parse((ROOT / path).read_text(encoding="utf-8")))
+               if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    internal = sorted({m for text in strings for m in INTERNAL_SCHEMAS.findall(text)})
+    assert not internal, f"{path} names tables behind the public views: {internal}"

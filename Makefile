@@ -21,7 +21,7 @@ up: $(BIN)/.installed
 demo: $(BIN)/.installed
 	$(BIN)/tracker up --demo
 
-## lint, type-check and run the whole test suite (what CI runs)
+## lint, type-check, check the import layers and run the whole test suite (what CI runs)
 test: $(BIN)/.installed lint
 	@$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; \
@@ -30,6 +30,7 @@ test: $(BIN)/.installed lint
 lint: $(BIN)/.installed
 	$(BIN)/ruff check tracker dashboards tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 fix: $(BIN)/.installed
 	$(BIN)/ruff check --fix tracker dashboards tests bench

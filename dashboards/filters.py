@@ -1,7 +1,7 @@
-"""The dashboard's global filters: parsed from and written to the URL, turned into parameterized SQL.
+"""The dashboard's global filters: what a user chose, parsed from and written to the URL.
 
-Pure Python, no Streamlit: the SQL text is built from constant fragments only; every value a user
-chose travels as a `?` parameter.
+Pure Python, no Streamlit and no SQL: filter_sql.py turns them into WHERE clauses whose values travel
+as `?` parameters.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ CHECKPOINT_MODES = {
     "with_nk": "Only PD-1/PD-L1/CTLA-4 trials that also test an NK-specific agent",
 }
 ONCOLOGY_MODES = {"all": "Oncology and non-oncology", "oncology": "Oncology only", "non_oncology": "Non-oncology only"}
-CLASSIC_CHECKPOINTS = ("PD-1", "PD-L1", "CTLA-4")
 
 # URL key → Filters field; lists are repeated keys (?mech=car_nk&mech=adoptive_nk)
 URL_KEYS = {
@@ -73,69 +72,6 @@ class Filters:
             elif value:
                 out[key] = list(value)
         return out
-
-    def trial_where(self, alias: str = "t") -> tuple[str, list[Any]]:
-        """A WHERE clause over the public `trials` view (aliased) and its parameters."""
-        clauses = [f"{alias}.in_landscape"]
-        params: list[Any] = []
-
-        def add(clause: str, *values: Any) -> None:
-            clauses.append(clause)
-            params.extend(values)
-
-        if self.mechanism_classes or self.targets:
-            row = [f"m.nct_id = {alias}.nct_id"]
-            row_params: list[Any] = []
-            if self.mechanism_classes:
-                row.append("list_contains(?, m.mechanism_class)")
-                row_params.append(list(self.mechanism_classes))
-            if self.targets:
-                row.append("list_contains(?, m.target)")
-                row_params.append(list(self.targets))
-            add(f"exists (select 1 from trial_mechanisms m where {' and '.join(row)})", *row_params)
-        if self.agents:
-            add(f"list_has_any({alias}.agents, ?)", list(self.agents))
-        if self.phases:
-            add(f"list_contains(?, coalesce({alias}.phase, 'No phase'))", list(self.phases))
-        if self.status_groups:
-            add(f"list_contains(?, {alias}.status_group)", list(self.status_groups))
-        if self.indication_areas:
-            add(f"list_has_any({alias}.indication_areas, ?)", list(self.indication_areas))
-        if self.indications:
-            add(f"list_has_any({alias}.indications, ?)", list(self.indications))
-        if self.sponsor_classes:
-            add(f"list_contains(?, {alias}.sponsor_class)", list(self.sponsor_classes))
-        if self.start_years is not None:
-            add(f"year({alias}.start_date) between ? and ?", self.start_years[0], self.start_years[1])
-        if self.oncology == "oncology":
-            clauses.append(f"{alias}.is_oncology")
-        elif self.oncology == "non_oncology":
-            clauses.append(f"not {alias}.is_oncology")
-        if self.checkpoint == "hide":
-            clauses.append(
-                f"exists (select 1 from trial_mechanisms m where m.nct_id = {alias}.nct_id and m.role = 'tracked' "
-                "and not (m.mechanism_class = 'immune_checkpoint' and m.target in ('PD-1', 'PD-L1', 'CTLA-4')))"
-            )
-        elif self.checkpoint == "with_nk":
-            clauses.append(f"{alias}.has_pd1_pdl1_ctla4 and {alias}.has_nk_specific_agent")
-        if self.nct_ids:
-            add(f"list_contains(?, {alias}.nct_id)", list(self.nct_ids))
-        return " and ".join(clauses), params
-
-    def mechanism_where(self, alias: str = "m") -> tuple[str, list[Any]]:
-        """Which mechanism rows of the filtered trials the charts count."""
-        clauses = ["true"]
-        params: list[Any] = []
-        if self.mechanism_classes:
-            clauses.append(f"list_contains(?, {alias}.mechanism_class)")
-            params.append(list(self.mechanism_classes))
-        if self.targets:
-            clauses.append(f"list_contains(?, {alias}.target)")
-            params.append(list(self.targets))
-        if self.checkpoint == "hide":
-            clauses.append(f"not ({alias}.mechanism_class = 'immune_checkpoint' and "
-                           f"{alias}.target in ('PD-1', 'PD-L1', 'CTLA-4'))")
-        return " and ".join(clauses), params
 
     def describe(self) -> str:
         """A short human summary of the active filters."""

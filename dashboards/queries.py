@@ -1,5 +1,8 @@
 """Every query the dashboard runs: short read-only connections to the published database, public views only.
 
+The SQL of each chart and table is here; the global filters add a WHERE clause built by filter_sql.py,
+their values passed as parameters.
+
 Each function is cached by Streamlit and keyed by the published file's identity (`Source`), so a new
 refresh (a new file, atomically renamed into place) is read on the next script run; dashboards/readers.py
 holds the connections.
@@ -13,6 +16,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from dashboards.filter_sql import filtered, per_class_count
 from dashboards.filters import Filters
 from dashboards.readers import ReaderPool, Source
 from tracker.errors import TrackerError
@@ -23,34 +27,6 @@ READERS = ReaderPool()
 
 def _frame(source: Source, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
     return READERS.get(source).frame(sql, params or [])
-
-
-def _per_class_count(f: Filters) -> str:
-    """Trials per mechanism class: a count of first-target rows, unless the filters drop some targets."""
-    if f.targets or f.checkpoint == "hide":
-        return "count(distinct nct_id)"
-    return "count(*) filter (is_first_target_in_class)"
-
-
-def _filtered(f: Filters, body: str, *, with_mechanisms: bool = False, columns: str = "t.*",
-              as_of: str | None = None) -> tuple[str, list[Any]]:
-    """`filtered`: the trials the filters select; `mech`: their mechanism rows the charts count.
-
-    With `as_of` (an ISO date) both are read from the landscape as it stood on that date.
-    """
-    where, params = f.trial_where("t")
-    trials, rows, dated = ("trials", "landscape_rows", []) if as_of is None else \
-        ("trials_as_of(?::date)", "landscape_rows_as_of(?::date)", [as_of])
-    sql = f"with filtered as (select {columns} from {trials} t where {where})"
-    if with_mechanisms:
-        # landscape_rows carries the trial columns, so charts scan one table instead of joining
-        mech_where, mech_params = f.mechanism_where("t")
-        sql += f", mech as (select t.* from {rows} t where {where} and {mech_where})"
-        return sql + "\n" + body, dated + params + dated + params + mech_params
-    return sql + "\n" + body, dated + params
-
-
-# ---------------------------------------------------------------------------------------------- status
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -76,10 +52,10 @@ def overview(source: Source) -> dict[str, Any]:
 def reference(source: Source) -> dict[str, pl.DataFrame]:
     """Codes and labels (vocabulary) plus the catalogue, for widgets and chart labels."""
     return {
-        "mechanisms": _frame(source, "select * from ref.mechanisms order by priority, target_order"),
-        "indications": _frame(source, "select * from ref.indications"),
-        "phases": _frame(source, "select * from ref.phases order by phase_rank nulls last"),
-        "status_groups": _frame(source, "select distinct status_group, status_group_label from ref.status_groups"),
+        "mechanisms": _frame(source, "select * from mechanisms order by priority, target_order"),
+        "indications": _frame(source, "select * from indications"),
+        "phases": _frame(source, "select * from phases order by phase_rank nulls last"),
+        "status_groups": _frame(source, "select distinct status_group, status_group_label from status_groups"),
     }
 
 
@@ -90,12 +66,9 @@ def filter_options(source: Source) -> dict[str, list[Any]]:
     return frame.to_dicts()[0] if frame.height else {}
 
 
-# ---------------------------------------------------------------------------------------------- landscape
-
-
 @st.cache_data(ttl=TTL, show_spinner=False)
 def kpis(source: Source, f: Filters, as_of: str | None = None) -> dict[str, Any]:
-    sql, params = _filtered(f, """
+    sql, params = filtered(f, """
         select
             count(*) as trials,
             count(*) filter (status_group = 'open') as open_trials,
@@ -105,7 +78,7 @@ def kpis(source: Source, f: Filters, as_of: str | None = None) -> dict[str, Any]
     """, columns="t.nct_id, t.status_group, t.lead_sponsor, t.enrollment", as_of=as_of)
     counts = _frame(source, sql, params).to_dicts()[0]
     # a second query rather than a subquery: read twice, `filtered` would be materialized whole
-    sql, params = _filtered(f, """
+    sql, params = filtered(f, """
         select count(distinct named.agent) as agents
         from (select unnest(agents) as agent from filtered) as seen
         join agents as named on named.agent = seen.agent and named.role = 'tracked'
@@ -116,8 +89,8 @@ def kpis(source: Source, f: Filters, as_of: str | None = None) -> dict[str, Any]
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def mechanism_phase(source: Source, f: Filters, as_of: str | None = None) -> pl.DataFrame:
-    sql, params = _filtered(f, f"""
-        select mechanism_class, phase, {_per_class_count(f)} as trials
+    sql, params = filtered(f, f"""
+        select mechanism_class, phase, {per_class_count(f)} as trials
         from mech
         group by all
     """, with_mechanisms=True, as_of=as_of)
@@ -126,8 +99,8 @@ def mechanism_phase(source: Source, f: Filters, as_of: str | None = None) -> pl.
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def status_mix(source: Source, f: Filters, as_of: str | None = None) -> pl.DataFrame:
-    sql, params = _filtered(f, f"""
-        select mechanism_class, status_group, {_per_class_count(f)} as trials
+    sql, params = filtered(f, f"""
+        select mechanism_class, status_group, {per_class_count(f)} as trials
         from mech
         group by all
     """, with_mechanisms=True, as_of=as_of)
@@ -136,8 +109,8 @@ def status_mix(source: Source, f: Filters, as_of: str | None = None) -> pl.DataF
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def indication_matrix(source: Source, f: Filters, as_of: str | None = None) -> pl.DataFrame:
-    sql, params = _filtered(f, f"""
-        select mechanism_class, indication, {_per_class_count(f)} as trials
+    sql, params = filtered(f, f"""
+        select mechanism_class, indication, {per_class_count(f)} as trials
         from (select mechanism_class, nct_id, is_first_target_in_class, unnest(indications) as indication
               from mech)
         group by all
@@ -147,8 +120,8 @@ def indication_matrix(source: Source, f: Filters, as_of: str | None = None) -> p
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def start_years(source: Source, f: Filters, as_of: str | None = None) -> pl.DataFrame:
-    sql, params = _filtered(f, f"""
-        select mechanism_class, year(start_date) as start_year, {_per_class_count(f)} as trials
+    sql, params = filtered(f, f"""
+        select mechanism_class, year(start_date) as start_year, {per_class_count(f)} as trials
         from mech
         where start_date is not null
         group by all
@@ -157,12 +130,9 @@ def start_years(source: Source, f: Filters, as_of: str | None = None) -> pl.Data
     return _frame(source, sql, params)
 
 
-# ---------------------------------------------------------------------------------------------- agents
-
-
 @st.cache_data(ttl=TTL, show_spinner=False)
 def agents_table(source: Source, f: Filters) -> pl.DataFrame:
-    sql, params = _filtered(f, """
+    sql, params = filtered(f, """
         , agent_trials as (
             select a.agent, a.mechanism_class, a.target, a.is_named, t.*
             from trial_agents a join filtered t using (nct_id)
@@ -189,9 +159,6 @@ def agents_table(source: Source, f: Filters) -> pl.DataFrame:
     return _frame(source, sql, params)
 
 
-# ---------------------------------------------------------------------------------------------- trials
-
-
 TRIAL_COLUMNS = """
     t.nct_id, t.url, t.brief_title, array_to_string(t.agents, '; ') as agents, t.primary_mechanism_class,
     t.primary_target, array_to_string(t.mechanism_classes, ', ') as mechanism_classes, t.phase, t.phase_rank,
@@ -203,7 +170,7 @@ TRIAL_COLUMNS = """
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def trials_table(source: Source, f: Filters, limit: int | None = None) -> pl.DataFrame:
-    sql, params = _filtered(f, f"""
+    sql, params = filtered(f, f"""
         select {TRIAL_COLUMNS}
         from filtered t
         order by t.phase_rank desc nulls last, t.start_date desc nulls last, t.nct_id
@@ -214,7 +181,7 @@ def trials_table(source: Source, f: Filters, limit: int | None = None) -> pl.Dat
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def timeline(source: Source, f: Filters, limit: int) -> pl.DataFrame:
-    sql, params = _filtered(f, """
+    sql, params = filtered(f, """
         select t.nct_id, t.brief_title, coalesce(t.phase, 'No phase') as phase, t.status_group,
                t.primary_mechanism_class, t.start_date, t.primary_completion_date,
                t.primary_completion_date_type
@@ -228,7 +195,7 @@ def timeline(source: Source, f: Filters, limit: int) -> pl.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def upcoming_completions(source: Source, f: Filters, today: str) -> pl.DataFrame:
-    sql, params = _filtered(f, """
+    sql, params = filtered(f, """
         select t.nct_id, t.url, t.brief_title, array_to_string(t.agents, '; ') as agents, t.phase,
                t.overall_status, t.primary_completion_date, t.primary_completion_date_type, t.lead_sponsor
         from filtered t
@@ -239,12 +206,9 @@ def upcoming_completions(source: Source, f: Filters, today: str) -> pl.DataFrame
     return _frame(source, sql, params + [today, today])
 
 
-# ---------------------------------------------------------------------------------------------- geography
-
-
 @st.cache_data(ttl=TTL, show_spinner=False)
 def sites_by_country(source: Source, f: Filters) -> pl.DataFrame:
-    sql, params = _filtered(f, """
+    sql, params = filtered(f, """
         select s.country, count(*) as sites, count(*) filter (s.site_status = 'RECRUITING') as recruiting_sites,
                count(distinct s.nct_id) as trials
         from trial_sites s join filtered using (nct_id)
@@ -257,7 +221,7 @@ def sites_by_country(source: Source, f: Filters) -> pl.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def open_sites(source: Source, f: Filters, limit: int = 5000) -> pl.DataFrame:
-    sql, params = _filtered(f, """
+    sql, params = filtered(f, """
         select s.nct_id, t.brief_title, s.facility, s.city, s.state, s.country, s.site_status, s.lat, s.lon
         from trial_sites s join filtered t using (nct_id)
         where s.site_status in ('RECRUITING', 'NOT_YET_RECRUITING', 'ENROLLING_BY_INVITATION')
@@ -265,9 +229,6 @@ def open_sites(source: Source, f: Filters, limit: int = 5000) -> pl.DataFrame:
         limit ?
     """)
     return _frame(source, sql, params + [limit])
-
-
-# ---------------------------------------------------------------------------------------------- one trial
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -301,9 +262,6 @@ def trial(source: Source, nct_id: str) -> dict[str, Any] | None:
     return detail
 
 
-# ---------------------------------------------------------------------------------------------- data
-
-
 @st.cache_data(ttl=TTL, show_spinner=False)
 def runs(source: Source, limit: int = 50) -> pl.DataFrame:
     return _frame(source, "select * from refresh_runs order by run_id desc limit ?", [limit])
@@ -325,8 +283,6 @@ def curation(source: Source, limit: int = 200) -> pl.DataFrame:
     return _frame(source, "select * from curation_queue order by n_trials desc, intervention_name limit ?", [limit])
 
 
-# ---------------------------------------------------------------------------------------------- changes
-
 SEVERITIES = ("critical", "major", "minor")
 
 
@@ -334,7 +290,7 @@ SEVERITIES = ("critical", "major", "minor")
 def changes(source: Source, f: Filters, since: str, severities: tuple[str, ...], fields: tuple[str, ...],
             limit: int = 5000) -> pl.DataFrame:
     """Detected changes posted since a date, for the filtered trials (and trials that left the landscape)."""
-    sql, params = _filtered(f, """
+    sql, params = filtered(f, """
         select c.posted_date, c.severity, c.nct_id, c.url, c.brief_title, c.field, c.old_value, c.new_value,
                c.shift_days, c.pct_change, c.reason, c.mechanism_class, c.target, c.phase, c.source
         from trial_changes c
@@ -361,13 +317,10 @@ def landscape_diff(source: Source, date_from: str, date_to: str) -> pl.DataFrame
                   [date_from, date_to])
 
 
-# ---------------------------------------------------------------------------------------------- readouts
-
-
 @st.cache_data(ttl=TTL, show_spinner=False)
 def slips(source: Source, f: Filters, limit: int = 500) -> pl.DataFrame:
     """Filtered trials whose primary completion date moved, most total slip first."""
-    sql, params = _filtered(f, """
+    sql, params = filtered(f, """
         select h.nct_id, any_value(t.brief_title) as brief_title, any_value(t.url) as url,
                count(*) filter (h.version_number > 1) as moves,
                sum(h.shift_days) filter (h.version_number > 1) as total_shift_days,

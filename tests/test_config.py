@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from tracker.config import DEFAULT_CTGOV_URL, Settings, settings_table
-from tracker.daemon import make_trigger
 from tracker.errors import ConfigError
+from tracker.schedule import make_trigger
 
 
 def test_defaults() -> None:

@@ -152,14 +152,15 @@ def test_long_titles_render(monkeypatch: pytest.MonkeyPatch, loaded_db: Path) ->
 def test_chart_counts_are_distinct_trials(loaded_db: Path, filters: dict[str, Any]) -> None:
     """Counts per class skip `distinct` with a first-target flag; they must equal distinct counts."""
     from dashboards import queries
+    from dashboards.filter_sql import mechanism_where, trial_where
     from dashboards.filters import Filters
 
     source = queries.Source.of(loaded_db)
     assert source is not None
     f = Filters(**filters)
     got = {(r["mechanism_class"], r["phase"]): r["trials"] for r in queries.mechanism_phase(source, f).to_dicts()}
-    where, params = f.trial_where("t")
-    mech_where, mech_params = f.mechanism_where("m")
+    where, params = trial_where(f, "t")
+    mech_where, mech_params = mechanism_where(f, "m")
     with duckdb.connect(str(loaded_db), read_only=True) as con:
         rows = con.execute(
             f"select m.mechanism_class, coalesce(t.phase, 'No phase'), count(distinct t.nct_id) from trials t "

@@ -31,6 +31,10 @@ KEYS = {
     "trial_changes": ["change_id"],
     "completion_history": ["nct_id", "version_id"],
     "trial_outcomes": ["nct_id", "outcome_idx"],
+    "mechanisms": ["mechanism_class", "target"],
+    "indications": ["indication"],
+    "phases": ["phase"],
+    "status_groups": ["overall_status"],
 }
 NULLABLE = {"landscape": {"phase", "indication"}}  # observational trials have no phase; some no indication
 

@@ -22,7 +22,7 @@ import duckdb
 import pytest
 
 from tests.fake_ctgov import FakeCtGov
-from tracker import api, landscape, refresh
+from tracker import api, refresh
 from tracker.config import Settings
 from tracker.demo.corpus import demo_registry
 
@@ -52,7 +52,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     studies = [record.study for record in demo_registry().snapshot()]
     fake = FakeCtGov(studies, data_timestamp="2026-11-20T09:00:05")
     result = refresh.run_refresh(settings, api.scope_for(settings), full=True, transport=fake.transport(),
-                                 post_load=landscape.post_load_hook(settings), now=lambda: NOW)
+                                 now=lambda: NOW)
     assert result.status == "succeeded", result.error
     return settings.db_path
 

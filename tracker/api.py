@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from tracker import landscape
-    from tracker.refresh import RefreshResult, Reporter
+    from tracker.reporting import RefreshResult, Reporter
 
 # the refresh, the classifier and the HTTP client are imported where they are used: `tracker sql` and
 # `tracker status` start half a second sooner without them
@@ -40,18 +40,17 @@ def run_refresh(settings: Settings, *, full: bool = False, trigger: str = "cli",
 
     `allow_scope_drop` confirms a full run that takes much of the landscape out of scope at once.
     """
-    from tracker import landscape, refresh
+    from tracker import refresh
 
     return refresh.run_refresh(
         settings, scope if scope is not None else scope_for(settings), full=full, trigger=trigger,
-        transport=transport, reporter=reporter, cancel=cancel, post_load=landscape.post_load_hook(settings),
-        allow_scope_drop=allow_scope_drop,
+        transport=transport, reporter=reporter, cancel=cancel, allow_scope_drop=allow_scope_drop,
     )
 
 
 def classify(settings: Settings) -> landscape.ClassifyResult:
     """Re-classify every stored trial with the current catalogue, without fetching; publish the result."""
-    from tracker import landscape, refresh
+    from tracker import landscape, recovery
     from tracker.changes.rules import load_rules
     from tracker.changes.stage import relabel
 
@@ -63,7 +62,7 @@ def classify(settings: Settings) -> landscape.ClassifyResult:
         relabel(con, domain, rules, run_id=None, now=datetime.now(UTC), record=True)
         return result
 
-    return refresh.run_locked(settings, work)
+    return recovery.run_locked(settings, work)
 
 
 def curation_queue(settings: Settings, *, limit: int = 50) -> db.Rendered:
@@ -87,7 +86,7 @@ def run_sql(settings: Settings, query: str, *, render: str = "text") -> db.Rende
 
 def status(settings: Settings, *, runs: int = 10) -> dict[str, Any]:
     """What the published database holds and what the last runs did."""
-    from tracker import store
+    from tracker.runs import last_run
 
     con = db.connect(settings.db_path, read_only=True)
     try:
@@ -101,7 +100,7 @@ def status(settings: Settings, *, runs: int = 10) -> dict[str, Any]:
                      "studies_changed, studies_left_scope, data_timestamp, error from main.refresh_runs "
                      "order by run_id desc limit ?", [runs],
             ).to_dicts()
-            last_ok = store.last_run(con, status="succeeded")
+            last_ok = last_run(con, status="succeeded")
             queries = db.fetch_frame(
                 con, "select label, mode, since_date, pages, distinct_studies, total_count, is_reconciled, note "
                      "from main.refresh_queries where run_id = ? order by label",

@@ -1,4 +1,4 @@
-"""Agent and mechanism classification of trials, with evidence (pure polars; rules in catalogue/*.toml).
+"""Agent and mechanism classification of trials, with evidence (pure polars; rules in catalogue/data/*.toml).
 
 Input: the intervention and arm-group rows of some trials. Output: one row per trial × agent (the
 matched text and field as evidence) and one row per trial × (mechanism_class, target). The order of
@@ -14,20 +14,12 @@ from functools import cached_property
 import polars as pl
 
 from tracker.catalogue import Catalogue, RuleSet, Support
-from tracker.textmatch import (
-    alias_spellings,
-    normalize_str,
-    normalized,
-    polars_regex,
-    spelling_regex,
-    token_text,
-)
+from tracker.textmatch import alias_spellings, normalize_str, polars_regex, spelling_regex, token_text
+from tracker.trial_texts import arm_links, texts_frame
 
-FIELD_RANK = {"name": 0, "other_name": 1, "description": 2, "arm_group": 3}
 AGENT_FIELDS = ("name", "other_name")
 # only texts holding one of these can be touched by a generic rule or a trap
 RULE_PREFILTER = ["nk", "natural", "killer", "car", "chimeric", "cik", "cd16", "il-15", "il15", "fc"]
-CELL_CLASSES = ("adoptive_nk", "car_nk")
 ARM_SUBJECT_TYPES = ("EXPERIMENTAL", "ACTIVE_COMPARATOR")
 
 AGENT_COLUMNS = {
@@ -84,10 +76,6 @@ class Classifier:
                 rows.append((mech.code, target.code, mech.priority, order, mech.role))
         return pl.DataFrame(rows, schema={"mechanism_class": pl.String, "target": pl.String, "priority": pl.Int32,
                                           "target_order": pl.Int32, "role": pl.String}, orient="row")
-
-    @cached_property
-    def class_roles(self) -> dict[str, str]:
-        return {m.code: m.role for m in self.catalogue.vocabulary.mechanisms}
 
     @cached_property
     def trap_regex(self) -> str:
@@ -349,45 +337,6 @@ class Classifier:
             "nct_id", "priority", "target_order")
 
 
-def texts_frame(interventions: pl.DataFrame, arm_groups: pl.DataFrame) -> pl.DataFrame:
-    """Every text the classifier reads: one row per trial × field × text, normalized."""
-    base = interventions.select("nct_id", pl.col("intervention_idx").cast(pl.Int32), "name", "description",
-                                "other_names")
-    parts = [
-        base.select("nct_id", "intervention_idx", pl.lit("name").alias("field"), pl.col("name").alias("text")),
-        base.select("nct_id", "intervention_idx", pl.lit("other_name").alias("field"),
-                    pl.col("other_names").alias("text")).explode("text"),
-        base.select("nct_id", "intervention_idx", pl.lit("description").alias("field"),
-                    pl.col("description").alias("text")),
-        arm_groups.select("nct_id", pl.col("arm_group_idx").cast(pl.Int32), pl.lit("arm_group").alias("field"),
-                          (pl.col("label").fill_null("") + pl.lit(": ") + pl.col("description").fill_null(""))
-                          .alias("text")),
-    ]
-    texts = pl.concat(parts, how="diagonal_relaxed").drop_nulls("text")
-    return texts.with_columns(
-        text=normalized(pl.col("text")),
-        field_rank=pl.col("field").replace_strict(FIELD_RANK, return_dtype=pl.Int8),
-        intervention_idx=pl.col("intervention_idx").cast(pl.Int32),
-        arm_group_idx=pl.col("arm_group_idx").cast(pl.Int32),
-    ).filter(pl.col("text").str.len_chars() > 0)
-
-
-def arm_links(arm_groups: pl.DataFrame, interventions: pl.DataFrame) -> pl.DataFrame:
-    """(nct_id, arm_group_idx, intervention_idx) for every intervention an arm lists."""
-    by_label = interventions.select("nct_id", pl.col("intervention_idx").cast(pl.Int32),
-                                    pl.col("arm_group_labels").alias("label")).explode("label")
-    linked_by_label = arm_groups.select("nct_id", pl.col("arm_group_idx").cast(pl.Int32), "label").join(
-        by_label, on=["nct_id", "label"])
-    named = interventions.select("nct_id", pl.col("intervention_idx").cast(pl.Int32),
-                                 key=pl.col("name").str.to_lowercase().str.strip_chars())
-    by_name = arm_groups.select("nct_id", pl.col("arm_group_idx").cast(pl.Int32),
-                                pl.col("intervention_names").alias("key")).explode("key").with_columns(
-        key=pl.col("key").str.replace(r"^[A-Za-z ]+:\s*", "").str.to_lowercase().str.strip_chars()).join(
-        named, on=["nct_id", "key"])
-    return pl.concat([linked_by_label.select("nct_id", "arm_group_idx", "intervention_idx"),
-                      by_name.select("nct_id", "arm_group_idx", "intervention_idx")]).unique()
-
-
 _regex_cache: dict[str, re.Pattern[str]] = {}
 
 
@@ -398,5 +347,3 @@ def _written_form(text: str, spelling: str) -> str:
         pattern = _regex_cache[spelling] = spelling_regex(spelling)
     match = pattern.search(text)
     return match.group(0) if match else normalize_str(text)
-
-

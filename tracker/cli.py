@@ -1,66 +1,18 @@
-"""The `tracker` command: each subcommand is a thin wrapper over one library call in tracker.api."""
+"""The `tracker` command: each subcommand is a thin wrapper over one library call in tracker.api.
+
+The commands that only read the published database are in cli_reports.py, what they all share in cli_base.py.
+"""
 
 from __future__ import annotations
 
-import errno
-import functools
-import json
 import os
 import sys
-from collections.abc import Callable
-from datetime import date, datetime
-from typing import Any, TypeVar
 
 import click
 
-from tracker import __version__, api, db, failures, logs
+from tracker import __version__, api, cli_reports, failures
+from tracker.cli_base import TrackerGroup, handle_errors, load_settings
 from tracker.config import Settings, settings_table
-from tracker.errors import TrackerError
-
-F = TypeVar("F", bound=Callable[..., Any])
-# large enough for any real use, small enough for DuckDB's BIGINT LIMIT
-MANY = 1_000_000_000
-
-
-def failure(message: str, status: int) -> click.ClickException:
-    """One line on stderr and an exit status (tracker.failures); click reads the status from the class."""
-    kind: type[click.ClickException] = type(f"Failure{status}", (click.ClickException,), {"exit_code": status})
-    return kind(message)
-
-
-class TrackerGroup(click.Group):
-    """The safety net: whatever a command raises ends as one line on stderr, never a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except OSError as exc:
-            if exc.errno == errno.EPIPE:  # a closed pipe (`tracker sql … | head`): click exits quietly
-                raise
-            raise failure(*failures.describe(exc)) from None
-        except (Exception, KeyboardInterrupt) as exc:
-            raise failure(*failures.describe(exc)) from None
-
-
-def handle_errors(func: F) -> F:
-    """Turn every TrackerError into a one-line message and exit status 1, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except TrackerError as exc:
-            raise click.ClickException(str(exc)) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def load_settings() -> Settings:
-    settings = Settings.from_env()
-    logs.configure(settings.log_level, settings.log_format)
-    return settings
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,154 +56,6 @@ def refresh(full: bool, allow_scope_drop: bool) -> None:
     if result.status == "failed":
         raise click.ClickException(result.summary())
     click.echo(result.summary())
-
-
-@cli.command()
-@click.option("--runs", default=10, show_default=True, type=click.IntRange(0, MANY),
-              help="How many recent runs to list.")
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-@handle_errors
-def status(runs: int, as_json: bool) -> None:
-    """Show what the database holds, the last runs and the daemon's heartbeat.
-
-    Example:
-
-        tracker status --runs 5
-    """
-    from tracker.progress import print_table
-
-    settings = load_settings()
-    info = api.status(settings, runs=runs)
-    if as_json:
-        click.echo(json.dumps(info, default=_json_default, indent=2))
-        return
-    click.echo(f"database: {info['database']}")
-    click.echo(f"trials in scope: {info['trials_in_scope']}   out of scope (kept): {info['trials_out_of_scope']}   "
-               f"stored versions: {info['versions_stored']}")
-    ok = info["last_successful_run"]
-    if ok:
-        click.echo(f"last successful run: {ok['run_id']} ({ok['mode']}) finished "
-                   f"{ok['finished_at']:%Y-%m-%d %H:%M} UTC, CT.gov data as of {ok['data_timestamp']}")
-    else:
-        click.echo("no successful run yet")
-    if info["demo_corpus"]:
-        click.echo(f"demo data: synthetic records ({info['demo_corpus']} trials with reserved NCT9xxxxxxx ids)")
-    print_table(info["runs"], ["run_id", "started_at", "status", "mode", "requests", "studies_fetched",
-                               "studies_new", "studies_changed", "studies_left_scope", "error"], title="recent runs")
-    if info["last_queries"]:
-        print_table(info["last_queries"], ["label", "mode", "since_date", "pages", "distinct_studies", "total_count",
-                                           "is_reconciled", "note"], title="last successful run: queries")
-    beat = info["daemon"]
-    if beat and info["daemon_alive"]:
-        click.echo(f"daemon: alive, {beat.get('state')} (pid {beat.get('pid')}), last beat {beat.get('beat_at')}, "
-                   f"next run {beat.get('next_run_at')}, last outcome {beat.get('last_outcome')}")
-    elif beat:
-        click.echo(f"daemon: not running (last heartbeat {beat.get('beat_at')}, state {beat.get('state')}, "
-                   f"last outcome {beat.get('last_outcome')})")
-    else:
-        click.echo("daemon: not running (no heartbeat file)")
-
-
-@cli.command()
-@click.argument("query")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--limit", default=1000, show_default=True, type=click.IntRange(0, MANY),
-              help="Rows shown in table format (csv/json give all).")
-@handle_errors
-def sql(query: str, fmt: str, limit: int) -> None:
-    """Run read-only SQL on the published database (no writes, files or network).
-
-    A statement running longer than TRACKER_SQL_TIMEOUT is stopped, as is one at Ctrl-C; memory is
-    limited by TRACKER_DUCKDB_MEMORY. Lists, structs and maps print as JSON text.
-
-    Example:
-
-        tracker sql "select phase, count(*) from trials group by all order by 2 desc"
-        tracker sql "select * from refresh_runs" --format csv
-    """
-    from tracker import output
-
-    settings = load_settings()
-    result = api.run_sql(settings, query, render="json" if fmt == "json" else "text")
-    if fmt == "csv":
-        click.echo(output.to_csv(result), nl=False)
-    elif fmt == "json":
-        click.echo(output.to_json(result))
-    else:
-        _print_result(result, limit)
-
-
-@cli.command()
-@click.option("--since", default="7d", show_default=True,
-              help="Changes CT.gov posted since: a span (7d, 2w) or a date (YYYY-MM-DD).")
-@click.option("--severity", type=click.Choice(["minor", "major", "critical"]), default="minor", show_default=True,
-              help="Lowest severity shown.")
-@click.option("--mechanism", help="Only trials whose primary mechanism_class is this code (e.g. car_nk).")
-@click.option("--target", help="Only trials whose primary target is this code (e.g. NKG2A).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--limit", default=200, show_default=True, type=click.IntRange(min=1),
-              help="Rows shown in table format (csv/json give all).")
-@handle_errors
-def changes(since: str, severity: str, mechanism: str | None, target: str | None, fmt: str, limit: int) -> None:
-    """What moved in the landscape: field changes of tracked trials, rated critical, major or minor.
-
-    Severity and reason come from the rules in tracker/changes/severity.toml (or TRACKER_SEVERITY_RULES).
-
-    Example:
-
-        tracker changes --since 7d --severity major
-        tracker changes --since 2026-10-01 --mechanism nk_checkpoint --format csv
-    """
-    settings = load_settings()
-    frame = api.changes(settings, since=api.since_date(since), severity=severity, mechanism=mechanism,
-                        target=target)
-    if fmt == "table":
-        frame = frame.select("posted_date", "nct_id", "severity", "field", "old_value", "new_value", "reason",
-                             "mechanism_class", "target", "source")
-    _emit(frame, fmt, limit, empty=f"no changes at or above {severity} since {api.since_date(since)}")
-
-
-@cli.command()
-@click.argument("date_from")
-@click.argument("date_to")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@handle_errors
-def diff(date_from: str, date_to: str, fmt: str) -> None:
-    """Compare the landscape on two dates: trials that entered, left, or changed status group or phase.
-
-    Each date's landscape is rebuilt from the versions held (the version current on a date is the
-    newest one CT.gov had posted by then).
-
-    Example:
-
-        tracker diff 2026-01-01 2026-11-30
-    """
-    settings = load_settings()
-    frame = api.diff(settings, api.since_date(date_from), api.since_date(date_to))
-    if fmt == "table" and frame.height:
-        from tracker.progress import print_table
-
-        counts = frame.pivot(on="change", index="mechanism_class", values="nct_id", aggregate_function="len")
-        print_table(counts.fill_null(0).sort("mechanism_class", nulls_last=True).to_dicts(), counts.columns,
-                    title=f"landscape {date_from} -> {date_to}: trials by mechanism and change")
-        frame = frame.select("nct_id", "change", "mechanism_class", "target", "value_before", "value_after",
-                             "brief_title")
-    _emit(frame, fmt, 1000, empty=f"the landscape did not move between {date_from} and {date_to}")
-
-
-def _emit(frame: Any, fmt: str, limit: int, *, empty: str) -> None:
-    if fmt == "csv":
-        click.echo(frame.write_csv(), nl=False)
-    elif fmt == "json":
-        click.echo(json.dumps(frame.to_dicts(), default=_json_default, indent=1))
-    elif frame.height == 0:
-        click.echo(empty)
-    else:
-        from tracker.progress import print_table
-
-        print_table(frame.head(limit).to_dicts(), frame.columns)
-        if frame.height > limit:
-            click.echo(f"({frame.height} rows; {limit} shown — use --format csv for all)")
 
 
 @cli.command()
@@ -304,31 +108,6 @@ def classify() -> None:
         shown = ", ".join(result.changed_ids[:30])
         more = f" (+{len(result.changed_ids) - 30} more)" if len(result.changed_ids) > 30 else ""
         click.echo(f"changed: {shown}{more}")
-
-
-@cli.command()
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(0, MANY), help="How many names to list.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
-@handle_errors
-def curate(limit: int, fmt: str) -> None:
-    """List intervention names no agent or rule recognised, most frequent first.
-
-    Add the real agents among them as aliases in tracker/catalogue/data/agents.toml, then run
-    `tracker classify`. The same list is the `curation_queue` view.
-
-    Example:
-
-        tracker curate --limit 20
-    """
-    from tracker import output
-    from tracker.progress import print_rows
-
-    settings = load_settings()
-    result = api.curation_queue(settings, limit=limit)
-    if fmt == "csv":
-        click.echo(output.to_csv(result), nl=False)
-        return
-    print_rows(result.columns, result.rows, title="curation queue: unrecognised intervention names")
 
 
 @cli.command()
@@ -425,23 +204,8 @@ def show_settings() -> None:
         click.echo(f"{env} = {shown}\n    {help_text}")
 
 
-def _print_result(result: db.Rendered, limit: int) -> None:
-    from tracker.progress import print_rows
-
-    if not result.columns:
-        click.echo("(the statement returned no columns)")
-        return
-    print_rows(result.columns, result.rows[:limit], null="NULL")
-    if len(result.rows) > limit:
-        click.echo(f"({len(result.rows)} rows; {limit} shown — use --format csv for all)")
-    elif not result.rows:
-        click.echo("(0 rows)")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
+for command in cli_reports.COMMANDS:
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ DEFAULT_CTGOV_URL = "https://clinicaltrials.gov/api/v2"
 DEFAULT_HISTORY_URL = "https://clinicaltrials.gov/api/int"
 # CT.gov posts weekdays by ~14:00 UTC; half an hour later the day's data is safely there
 DEFAULT_SCHEDULE = "30 14 * * mon-fri"
-INTERVAL = re.compile(r"every\s+(\d+(?:\.\d+)?)\s*([smh])", re.ASCII)
 # the base URL is part of every request's URL, whose whole length must stay near 2,000 characters
 MAX_URL_CHARS = 200
 MAX_INPUT_FILE_BYTES = 16 * 1024 * 1024  # a scope file or catalogue is a few KB; more is a wrong file
@@ -220,9 +219,9 @@ class Settings:
                               f"must start with http:// or https://, got {self.ctgov_history_url!r}")
         if self.log_format not in {"text", "json"}:
             raise ConfigError("TRACKER_LOG_FORMAT", f"must be text or json, got {_shown(self.log_format)}")
-        # the daemon's own parser, so that a schedule accepted here is one the daemon can run; it lives
-        # with the daemon because only that module imports apscheduler
-        from tracker.daemon import make_trigger
+        # the daemon's own parser, so that a schedule accepted here is one the daemon can run (imported
+        # here: apscheduler is slow to import, and only a check of the settings needs it)
+        from tracker.schedule import make_trigger
 
         make_trigger(self.schedule)
 

@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import httpx
 import polars as pl
 
 from tracker import db, versions
@@ -32,6 +32,9 @@ from tracker.config import Settings
 from tracker.ctgov import CtGov, study_keys
 from tracker.errors import Cancelled, CtGovBadRequest, CtGovError, CtGovUnavailable
 from tracker.landscape import Domain
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +202,7 @@ def run_backfill(settings: Settings, nct_ids: Sequence[str] | None = None, *, la
     Each trial is committed on its own, and what is done is published every PUBLISH_EVERY_SECONDS, so
     what a failed or cancelled run did is kept.
     """
-    from tracker import publish, recovery, store
+    from tracker import publish, recovery, runs, schema
 
     settings = recovery.resolved(settings)
     with recovery.refresh_lock(settings):
@@ -208,7 +211,7 @@ def run_backfill(settings: Settings, nct_ids: Sequence[str] | None = None, *, la
 
         def publish_now() -> db.Connection:
             # publishing renames the working copy over the published file: the run goes on in a fresh copy
-            store.build_marts(current[0])
+            schema.build_marts(current[0])
             db.checkpoint(current[0])
             current[0].close()
             publish.publish(settings.work_path, settings.db_path)
@@ -217,8 +220,8 @@ def run_backfill(settings: Settings, nct_ids: Sequence[str] | None = None, *, la
             return current[0]
 
         try:
-            store.prepare(current[0])
-            run_id = store.start_run(current[0], mode="history", trigger=trigger, now=datetime.now(UTC))
+            schema.prepare(current[0])
+            run_id = runs.start_run(current[0], mode="history", trigger=trigger, now=datetime.now(UTC))
             ids = list(nct_ids) if nct_ids else pending_landscape(current[0], landscape_limit)
             outcome: BackfillResult | BaseException
             try:
@@ -239,16 +242,16 @@ def run_backfill(settings: Settings, nct_ids: Sequence[str] | None = None, *, la
 
 
 def _finish(con: db.Connection, run_id: int, outcome: BackfillResult | BaseException) -> None:
-    from tracker import store
+    from tracker import runs, schema
 
     now = datetime.now(UTC)
     if isinstance(outcome, BaseException):
         text = str(outcome).splitlines()[0] if str(outcome) else type(outcome).__name__
-        store.finish_run(con, run_id, status="failed", now=now, error=text)
+        runs.finish_run(con, run_id, status="failed", now=now, error=text)
     else:
         skipped = "; ".join(f"{k}: {v}" for k, v in list(outcome.skipped.items())[:5]) or None
-        store.finish_run(con, run_id, status="succeeded", now=now, error=skipped, values={
+        runs.finish_run(con, run_id, status="succeeded", now=now, error=skipped, values={
             "requests": outcome.requests, "studies_fetched": outcome.trials_done,
             "studies_changed": outcome.versions_stored})
-    store.build_marts(con)
+    schema.build_marts(con)
     db.checkpoint(con)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
-from tracker import db, reference, store
+from tracker import db, reference, runs
 from tracker.catalogue import (
     Catalogue,
     IndicationMap,
@@ -23,9 +22,7 @@ from tracker.catalogue import (
     load_vocabulary,
 )
 from tracker.classify import Classifier
-from tracker.config import Settings
 from tracker.indications import IndicationMapper
-from tracker.refresh import PostLoadHook
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +99,7 @@ def reclassify(con: db.Connection, domain: Domain, nct_ids: frozenset[str] | Non
     finally:
         db.unregister(con, "changed_trials")
         db.unregister(con, "scope_trials")
-    store.set_state(con, "catalogue_hash", domain.hash)
+    runs.set_state(con, "catalogue_hash", domain.hash)
     ids = changed["nct_id"].to_list()
     return ClassifyResult(trial_ids.height, len(ids), sorted(ids), domain.hash)
 
@@ -137,25 +134,10 @@ def write_reference(con: db.Connection, domain: Domain) -> None:
                           **reference.vocabulary_frames(domain.vocabulary)})
 
 
-def post_load_hook(settings: Settings) -> PostLoadHook:
-    """The refresh's classification and change-detection steps: changed trials only, unless the
-    catalogue changed since last time."""
-    from tracker.changes.rules import load_rules
-    from tracker.changes.stage import run_stage
-
-    domain = Domain.load(settings.catalogue_file)
-    rules = load_rules(settings.severity_file)
-
-    def hook(con: db.Connection, changed: frozenset[str] | None, run_id: int) -> dict[str, float]:
-        started = time.perf_counter()
-        previous = store.get_state(con, "catalogue_hash")
-        ids = changed if previous == domain.hash else None
-        result = reclassify(con, domain, ids, run_id=run_id)
-        log.info("classified %d trials, labels changed for %d", result.trials_classified, result.trials_changed)
-        classified = time.perf_counter()
-        staged = run_stage(con, domain, rules, run_id=run_id, now=datetime.now(UTC),
-                           overlap_days=settings.overlap_days)
-        log.info("%d version(s) snapshotted, %d change(s) detected", staged.snapshots, staged.changes)
-        return {"labels": classified - started, "changes": time.perf_counter() - classified}
-
-    return hook
+def classify_stage(con: db.Connection, domain: Domain, changed: frozenset[str] | None, *, run_id: int,
+                   now: datetime) -> ClassifyResult:
+    """The refresh's classify stage: the trials whose content changed, all of them if the catalogue changed."""
+    ids = changed if runs.get_state(con, "catalogue_hash") == domain.hash else None
+    result = reclassify(con, domain, ids, run_id=run_id, now=now)
+    log.info("classified %d trials, labels changed for %d", result.trials_classified, result.trials_changed)
+    return result

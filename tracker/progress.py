@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from tracker.refresh import LogReporter, Reporter
+from tracker.reporting import LogReporter, Reporter
 from tracker.scope import ScopeQuery
 
 

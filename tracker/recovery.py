@@ -4,7 +4,8 @@ A working copy found at the start belongs to a run that did not end normally. It
 it is whole (every block reads back) and holds exactly one finished run the published file lacks (a
 publish that did not happen); in every other case it is thrown away and the run starts again from the
 published file, with the unfinished runs recorded as failed. A full disk at any step is one line and
-leaves the published file as it was.
+leaves the published file as it was. `run_locked` gives any other change of the database (a
+re-classification) the same lock, recovery and publish.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import filelock
 
-from tracker import db, files, publish, store
+from tracker import db, files, publish, runs, schema
 from tracker.config import Settings
 from tracker.errors import DatabaseError, DiskFull, RefreshLocked, TrackerError
 from tracker.integrity import FINISHED, Snapshot, inspect
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 INTERRUPTED = "interrupted: the process ended during the run; nothing it fetched was kept"
 
@@ -80,11 +83,29 @@ def restore(settings: Settings, failed_runs: list[dict[str, Any]], has_published
     if has_published:
         publish.start_work_copy(settings.work_path, settings.db_path)
     with db.writer(settings.work_path, memory_limit=settings.memory_limit) as con:
-        store.prepare(con)
+        schema.prepare(con)
         for row in failed_runs:
-            store.insert_run_row(con, row)
+            runs.insert_run_row(con, row)
         db.checkpoint(con)
 
+
+def run_locked(settings: Settings, work: Callable[[db.Connection], T]) -> T:
+    """Run `work` in one transaction on the working database under the refresh lock, then publish."""
+    settings = resolved(settings)
+    with refresh_lock(settings):
+        recover(settings)
+        try:
+            with db.writer(settings.work_path, memory_limit=settings.memory_limit) as con:
+                schema.prepare(con)
+                with db.transaction(con):
+                    value = work(con)
+                    schema.build_marts(con)
+                db.checkpoint(con)
+        except Exception:
+            discard_quietly(settings)
+            raise
+        publish.publish(settings.work_path, settings.db_path)
+        return value
 
 def discard_quietly(settings: Settings) -> None:
     """Free the space of a working copy that must not be published; if that fails too, recovery copes later."""

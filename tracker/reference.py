@@ -2,7 +2,7 @@
 
 The SQL macros look codes up in them (core.phase_code, core.phase_rank, core.status_group), the public
 `agents` view reads the catalogue, the dashboard its labels. The vocabulary is copied at every start of
-a writer (`store.prepare`), the catalogue at every classification.
+a writer (`schema.prepare`), the catalogue at every classification.
 """
 
 from __future__ import annotations

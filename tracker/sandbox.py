@@ -1,6 +1,6 @@
 """`tracker sql`: ad-hoc SQL on the published database, limited to reads, time and memory.
 
-The database is attached read-only, files and network are off and the settings are locked (db.py);
+The database is attached read-only, files and network are off and the settings are locked (db/adhoc.py);
 on top of that only statements whose whole effect is a read are run. The check is an allow-list:
 
 * SELECT in every form DuckDB parses as one (WITH, VALUES, TABLE, FROM-first, UNION, PIVOT with an IN

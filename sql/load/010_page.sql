@@ -1,3 +1,5 @@
+-- reads: incoming_page, meta.query_members, page, raw.studies, run_seen
+-- writes: meta.query_members, page, run_seen
 -- one row per distinct study of the page just received; incoming_page holds what the client decoded
 -- (nct id, content hash without versionHolder, post dates) beside each study's JSON
 -- (the JSON text stays in incoming_page: it is copied once, into raw.study_versions, and parsed once)

@@ -1,3 +1,5 @@
+-- reads: incoming_page, page, page_changed, raw.studies
+-- writes: page_changed, raw.studies, raw.study_versions
 -- studies of the page whose content differs from the version we hold: a new version each
 create or replace temp table page_changed as
 select page.*, nextval('raw.version_id_seq') as version_id

@@ -1,3 +1,5 @@
+-- reads: incoming_page, page_changed
+-- writes: parsed
 -- one row per changed study of the page being loaded: the fields we normalize, parsed once.
 -- The structure is the field map from CT.gov API v2 JSON paths to DuckDB types; every field is
 -- optional in the API, and json_transform yields NULL for anything absent or of an unexpected type.

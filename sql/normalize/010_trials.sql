@@ -1,3 +1,5 @@
+-- reads: parsed
+-- writes: core.trials
 -- one row per study: the scalar fields of the parsed page into core.trials
 insert into core.trials by name
 with

@@ -1,3 +1,5 @@
+-- reads: parsed
+-- writes: core.interventions
 -- one row per study × intervention
 insert into core.interventions by name
 with

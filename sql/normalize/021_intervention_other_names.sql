@@ -1,3 +1,5 @@
+-- reads: core.interventions, parsed
+-- writes: core.intervention_other_names
 -- one row per study × intervention × other name
 insert into core.intervention_other_names by name
 with

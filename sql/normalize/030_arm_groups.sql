@@ -1,3 +1,5 @@
+-- reads: parsed
+-- writes: core.arm_groups
 -- one row per study × arm group
 insert into core.arm_groups by name
 with

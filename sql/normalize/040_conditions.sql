@@ -1,3 +1,5 @@
+-- reads: parsed
+-- writes: core.conditions, core.keywords
 -- one row per study × condition, and per study × keyword
 insert into core.conditions by name
 select

@@ -1,3 +1,5 @@
+-- reads: parsed
+-- writes: core.condition_mesh, core.intervention_mesh
 -- one row per study × MeSH term, for conditions and for interventions (kind = mesh | ancestor)
 insert into core.condition_mesh by name
 with

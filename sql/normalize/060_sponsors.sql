@@ -1,3 +1,5 @@
+-- reads: parsed
+-- writes: core.sponsors
 -- one row per study × sponsor: the lead sponsor (sponsor_idx 0) and each collaborator
 insert into core.sponsors by name
 with

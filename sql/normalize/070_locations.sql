@@ -1,3 +1,5 @@
+-- reads: parsed
+-- writes: core.locations
 -- one row per study × site, with NLM's geocoded point when it has one
 insert into core.locations by name
 with

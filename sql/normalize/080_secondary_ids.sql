@@ -1,3 +1,5 @@
+-- reads: parsed
+-- writes: core.secondary_ids
 -- one row per study × identifier other than the NCT id: the sponsor's own id, then secondary ids
 insert into core.secondary_ids by name
 with

@@ -1,3 +1,5 @@
+-- reads: parsed
+-- writes: core.officials
 -- one row per study × overall official
 insert into core.officials by name
 with

@@ -1,3 +1,5 @@
+-- reads: parsed
+-- writes: core.primary_outcomes
 -- one row per study × primary outcome measure
 -- reads: parsed; writes: core.primary_outcomes
 insert into core.primary_outcomes by name

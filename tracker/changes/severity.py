@@ -13,8 +13,6 @@ import polars as pl
 
 from tracker.changes.rules import Rule, Rules
 
-PLACEHOLDERS = ("label", "old", "new", "shift_days", "pct", "mechanism", "phase")
-
 
 def assess(changes: pl.DataFrame, rules: Rules, phase_ranks: Mapping[str, float]) -> pl.DataFrame:
     """Add severity, reason and rule_id to every change."""

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
 import msgspec
@@ -19,134 +19,28 @@ import stamina
 
 from tracker import __version__
 from tracker.config import Settings
+from tracker.ctgov.bodies import (
+    MAX_PAGES,
+    PAGE_SIZE,
+    ApiVersion,
+    HistoryEntry,
+    Page,
+    decode_history_index,
+    decode_history_version,
+    decode_page,
+    decode_version,
+    study_keys,
+)
 from tracker.errors import Cancelled, ConfigError, CtGovBadRequest, CtGovError, CtGovUnavailable
 
 log = logging.getLogger(__name__)
 
-PAGE_SIZE = 1000  # the most the API returns per page; larger values are silently clamped
-MAX_PAGES = 10_000  # 10 M studies: far beyond the registry, so hitting it means a token loop
 MAX_RETRY_WAIT = 120.0
 CONNECT_ATTEMPTS = 3  # a refused connection or failed DNS lookup rarely heals within one run
 USER_AGENT = (
     f"nk-landscape-tracker/{__version__} (open-source NK-cell immunotherapy trial landscape tracker; "
     "python-httpx)"
 )
-
-
-class _PageBody(msgspec.Struct):
-    studies: list[msgspec.Raw]
-    # real tokens are ~48 characters; a huge one would not fit in the next request's URL
-    nextPageToken: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
-    # the registry holds ~600,000 studies; a count past what paging can ever deliver is not believed
-    totalCount: Annotated[int, msgspec.Meta(ge=0, le=PAGE_SIZE * MAX_PAGES)] | None = None
-
-
-class _PostDate(msgspec.Struct):
-    date: str | None = None
-    type: str | None = None
-
-
-class _Status(msgspec.Struct):
-    lastUpdatePostDateStruct: _PostDate | None = None
-
-
-class _Identification(msgspec.Struct):
-    nctId: str | None = None
-
-
-class _Protocol(msgspec.Struct):
-    identificationModule: _Identification | None = None
-    statusModule: _Status | None = None
-
-
-class _Misc(msgspec.Struct):
-    versionHolder: str | None = None
-
-
-class _Derived(msgspec.Struct):
-    miscInfoModule: _Misc | None = None
-
-
-class _StudyKeys(msgspec.Struct):
-    protocolSection: _Protocol | None = None
-    derivedSection: _Derived | None = None
-
-
-class _VersionBody(msgspec.Struct):
-    apiVersion: str
-    dataTimestamp: str | None = None
-
-
-class _HistoryChange(msgspec.Struct):
-    version: int
-    date: str | None = None
-    status: str | None = None
-
-
-class _HistoryIndex(msgspec.Struct):
-    changes: list[_HistoryChange]
-
-
-class _HistoryVersion(msgspec.Struct):
-    studyVersion: int
-    study: msgspec.Raw
-
-
-_page_decoder = msgspec.json.Decoder(_PageBody)
-_history_index_decoder = msgspec.json.Decoder(_HistoryIndex)
-_history_version_decoder = msgspec.json.Decoder(_HistoryVersion)
-_keys_decoder = msgspec.json.Decoder(_StudyKeys)
-_version_decoder = msgspec.json.Decoder(_VersionBody)
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of `/studies`: each study's raw JSON, the token for the next page, the total if asked."""
-
-    studies: list[bytes]
-    next_page_token: str | None
-    total_count: int | None
-    url: str
-
-
-@dataclass(frozen=True)
-class StudyKeys:
-    """What the loader needs to know of a study before storing it, read without parsing the rest."""
-
-    nct_id: str | None
-    last_update_post_date: str | None
-    last_update_post_date_type: str | None
-    version_holder: str | None
-
-
-def study_keys(raw: bytes) -> StudyKeys:
-    """The NCT id, last-update post date and versionHolder of one study's JSON."""
-    study = _keys_decoder.decode(raw)
-    protocol = study.protocolSection
-    ident = protocol.identificationModule if protocol else None
-    posted = protocol.statusModule.lastUpdatePostDateStruct if protocol and protocol.statusModule else None
-    misc = study.derivedSection.miscInfoModule if study.derivedSection else None
-    return StudyKeys(
-        nct_id=ident.nctId if ident else None,
-        last_update_post_date=posted.date if posted else None,
-        last_update_post_date_type=posted.type if posted else None,
-        version_holder=misc.versionHolder if misc else None,
-    )
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One version in CT.gov's history index of a study: its 0-based number, submission date, status."""
-
-    version: int
-    submitted: str | None
-    status: str | None
-
-
-@dataclass(frozen=True)
-class ApiVersion:
-    api_version: str
-    data_timestamp: str | None
 
 
 class _Transient(Exception):
@@ -264,7 +158,7 @@ class CtGov:
 
     def fetch_version(self, *, attempts: int | None = None) -> ApiVersion:
         """GET /version: the API version and the timestamp of CT.gov's last data refresh."""
-        body = self._get("/version", {}, decode=_decode_version, attempts=attempts)
+        body = self._get("/version", {}, decode=decode_version, attempts=attempts)
         return ApiVersion(api_version=body.apiVersion, data_timestamp=body.dataTimestamp)
 
     def fetch_history_index(self, nct_id: str) -> list[HistoryEntry]:
@@ -273,7 +167,7 @@ class CtGov:
         The endpoint is the website's own and undocumented: an answer of another shape is a CtGovError.
         """
         url = f"{self.history_url}/studies/{nct_id}/history"
-        body = self._get(url, {}, decode=_decode_history_index, attempts=None)
+        body = self._get(url, {}, decode=decode_history_index, attempts=None)
         entries = [HistoryEntry(c.version, c.date, c.status) for c in body.changes]
         if [e.version for e in entries] != list(range(len(entries))):
             raise CtGovError(f"{nct_id}: the history index does not number its versions 0..n-1", url=url)
@@ -282,7 +176,7 @@ class CtGov:
     def fetch_history_version(self, nct_id: str, version: int) -> bytes:
         """GET {history}/studies/{NCT}/history/{v}: the study's JSON as it stood at version v."""
         url = f"{self.history_url}/studies/{nct_id}/history/{version}"
-        body = self._get(url, {}, decode=_decode_history_version, attempts=None)
+        body = self._get(url, {}, decode=decode_history_version, attempts=None)
         raw = bytes(body.study)
         keys = study_keys(raw)
         if body.studyVersion != version or keys.nct_id != nct_id:
@@ -300,7 +194,7 @@ class CtGov:
         seen: set[str] = set()
         for _ in range(MAX_PAGES):
             page_params = base if token is None else {**base, "pageToken": token}
-            page = self._get("/studies", page_params, decode=_decode_page)
+            page = self._get("/studies", page_params, decode=decode_page)
             yield page
             token = page.next_page_token
             if not token:
@@ -387,30 +281,6 @@ class CtGov:
             )
         raise CtGovError(f"CT.gov answered HTTP {status}: {text or '(no message)'} — GET {url}",
                          url=url, status_code=status)
-
-
-def _decode_page(content: bytes, url: str) -> Page:
-    # a strict UTF-8 check here keeps undecodable bytes from reaching the database
-    content.decode("utf-8")
-    body = _page_decoder.decode(content)
-    return Page(
-        studies=[bytes(raw) for raw in body.studies],
-        next_page_token=body.nextPageToken or None,
-        total_count=body.totalCount,
-        url=url,
-    )
-
-
-def _decode_history_index(content: bytes, url: str) -> _HistoryIndex:
-    return _history_index_decoder.decode(content)
-
-
-def _decode_history_version(content: bytes, url: str) -> _HistoryVersion:
-    return _history_version_decoder.decode(content)
-
-
-def _decode_version(content: bytes, url: str) -> _VersionBody:
-    return _version_decoder.decode(content)
 
 
 def _body_text(response: httpx.Response) -> str:

@@ -1,0 +1,151 @@
+"""CT.gov API v2 answers: the shapes the client decodes (msgspec), and what it hands on of each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import msgspec
+
+PAGE_SIZE = 1000  # the most the API returns per page; larger values are silently clamped
+MAX_PAGES = 10_000  # 10 M studies: far beyond the registry, so hitting it means a token loop
+
+
+class _PageBody(msgspec.Struct):
+    studies: list[msgspec.Raw]
+    # real tokens are ~48 characters; a huge one would not fit in the next request's URL
+    nextPageToken: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    # the registry holds ~600,000 studies; a count past what paging can ever deliver is not believed
+    totalCount: Annotated[int, msgspec.Meta(ge=0, le=PAGE_SIZE * MAX_PAGES)] | None = None
+
+
+class _PostDate(msgspec.Struct):
+    date: str | None = None
+    type: str | None = None
+
+
+class _Status(msgspec.Struct):
+    lastUpdatePostDateStruct: _PostDate | None = None
+
+
+class _Identification(msgspec.Struct):
+    nctId: str | None = None
+
+
+class _Protocol(msgspec.Struct):
+    identificationModule: _Identification | None = None
+    statusModule: _Status | None = None
+
+
+class _Misc(msgspec.Struct):
+    versionHolder: str | None = None
+
+
+class _Derived(msgspec.Struct):
+    miscInfoModule: _Misc | None = None
+
+
+class _StudyKeys(msgspec.Struct):
+    protocolSection: _Protocol | None = None
+    derivedSection: _Derived | None = None
+
+
+class VersionBody(msgspec.Struct):
+    apiVersion: str
+    dataTimestamp: str | None = None
+
+
+class _HistoryChange(msgspec.Struct):
+    version: int
+    date: str | None = None
+    status: str | None = None
+
+
+class HistoryIndexBody(msgspec.Struct):
+    changes: list[_HistoryChange]
+
+
+class HistoryVersionBody(msgspec.Struct):
+    studyVersion: int
+    study: msgspec.Raw
+
+
+_page_decoder = msgspec.json.Decoder(_PageBody)
+_history_index_decoder = msgspec.json.Decoder(HistoryIndexBody)
+_history_version_decoder = msgspec.json.Decoder(HistoryVersionBody)
+_keys_decoder = msgspec.json.Decoder(_StudyKeys)
+_version_decoder = msgspec.json.Decoder(VersionBody)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of `/studies`: each study's raw JSON, the token for the next page, the total if asked."""
+
+    studies: list[bytes]
+    next_page_token: str | None
+    total_count: int | None
+    url: str
+
+
+@dataclass(frozen=True)
+class StudyKeys:
+    """What the loader needs to know of a study before storing it, read without parsing the rest."""
+
+    nct_id: str | None
+    last_update_post_date: str | None
+    last_update_post_date_type: str | None
+    version_holder: str | None
+
+
+def study_keys(raw: bytes) -> StudyKeys:
+    """The NCT id, last-update post date and versionHolder of one study's JSON."""
+    study = _keys_decoder.decode(raw)
+    protocol = study.protocolSection
+    ident = protocol.identificationModule if protocol else None
+    posted = protocol.statusModule.lastUpdatePostDateStruct if protocol and protocol.statusModule else None
+    misc = study.derivedSection.miscInfoModule if study.derivedSection else None
+    return StudyKeys(
+        nct_id=ident.nctId if ident else None,
+        last_update_post_date=posted.date if posted else None,
+        last_update_post_date_type=posted.type if posted else None,
+        version_holder=misc.versionHolder if misc else None,
+    )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One version in CT.gov's history index of a study: its 0-based number, submission date, status."""
+
+    version: int
+    submitted: str | None
+    status: str | None
+
+
+@dataclass(frozen=True)
+class ApiVersion:
+    api_version: str
+    data_timestamp: str | None
+
+
+def decode_page(content: bytes, url: str) -> Page:
+    # a strict UTF-8 check here keeps undecodable bytes from reaching the database
+    content.decode("utf-8")
+    body = _page_decoder.decode(content)
+    return Page(
+        studies=[bytes(raw) for raw in body.studies],
+        next_page_token=body.nextPageToken or None,
+        total_count=body.totalCount,
+        url=url,
+    )
+
+
+def decode_history_index(content: bytes, url: str) -> HistoryIndexBody:
+    return _history_index_decoder.decode(content)
+
+
+def decode_history_version(content: bytes, url: str) -> HistoryVersionBody:
+    return _history_version_decoder.decode(content)
+
+
+def decode_version(content: bytes, url: str) -> VersionBody:
+    return _version_decoder.decode(content)

@@ -291,8 +291,8 @@ def changes(source: Source, f: Filters, since: str, severities: tuple[str, ...],
             limit: int = 5000) -> pl.DataFrame:
     """Detected changes posted since a date, for the filtered trials (and trials that left the landscape)."""
     sql, params = filtered(f, """
-        select c.posted_date, c.severity, c.nct_id, c.url, c.brief_title, c.field, c.old_value, c.new_value,
-               c.shift_days, c.pct_change, c.reason, c.mechanism_class, c.target, c.phase, c.source
+        select c.posted_date, c.severity, c.nct_id, c.url, c.brief_title, c.field, c.reason, c.old_value,
+               c.new_value, c.shift_days, c.pct_change, c.mechanism_class, c.target, c.phase, c.source
         from trial_changes c
         where c.posted_date >= cast(? as date) and list_contains(?, c.severity)
           and (len(?) = 0 or list_contains(?, c.field))

@@ -88,7 +88,7 @@ def bench_stage(size: int, days: int, share: float) -> dict[str, Any]:
                                     [result.run_id])["n"][0]
             samples.append({"touched": touched, "wall": wall, "stage": result.timings.get("changes", 0.0),
                             "labels": result.timings.get("labels", 0.0), "changes": int(changes),
-                            "studies_changed": result.studies_changed})
+                            "studies_changed": result.studies_changed, "timings": dict(result.timings)})
             print(f"  day: {touched} touched, refresh {wall:.1f} s, change stage "
                   f"{samples[-1]['stage']:.2f} s, {changes} changes", flush=True)
     finally:

@@ -297,6 +297,7 @@ def _all_patterns(rules: RuleSet, indications: IndicationMap) -> list[tuple[str,
     found += [(f"antigen {a.code}", p) for a in rules.antigens for p in a.patterns]
     found += [(f"rule {r.id}", p) for r in rules.rules for p in (*r.include, *r.exclude)]
     found += [(f"trap {t.id}", p) for t in rules.traps for p in t.patterns]
+    found += [(f"placebo {t.id}", p) for t in rules.placebos for p in (*t.include, *t.exclude)]
     found += [(f"support {s.id}", p) for s in rules.supports for p in (*s.when_patterns, *s.support_patterns)]
     found += [(f"indication {d.code}", p) for d in indications.definitions for p in (*d.text, *d.exclude)]
     return found

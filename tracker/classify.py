@@ -18,8 +18,11 @@ from tracker.textmatch import alias_spellings, normalize_str, polars_regex, spel
 from tracker.trial_texts import arm_links, texts_frame
 
 AGENT_FIELDS = ("name", "other_name")
-# only texts holding one of these can be touched by a generic rule or a trap
-RULE_PREFILTER = ["nk", "natural", "killer", "car", "chimeric", "cik", "cd16", "il-15", "il15", "fc"]
+# only texts holding one of these can be touched by a generic rule or a trap (the NK words, then the
+# checkpoint targets of the class-only rules: "pd" covers PD-1, PD-L1 and programmed death)
+RULE_PREFILTER = ["nk", "natural", "killer", "car", "chimeric", "cik", "cd16", "il-15", "il15", "fc",
+                  "pd", "programmed", "ctla", "cytotoxic t", "lag", "lymphocyte", "tigit", "tim", "havcr", "cd96",
+                  "kir", "klrc", "cd94", "cd47", "sirp", "il 15", "interleukin", "b7", "cd274"]
 ARM_SUBJECT_TYPES = ("EXPERIMENTAL", "ACTIVE_COMPARATOR")
 
 AGENT_COLUMNS = {
@@ -83,7 +86,7 @@ class Classifier:
 
     def classify(self, interventions: pl.DataFrame, arm_groups: pl.DataFrame) -> Classification:
         """Classify the trials whose interventions and arm groups are given."""
-        texts = texts_frame(interventions, arm_groups)
+        texts = self._without_placebos(texts_frame(interventions, arm_groups))
         named = self._match_agents(texts.filter(pl.col("field").is_in(AGENT_FIELDS))).with_columns(
             source=pl.lit("catalogue"), is_named=pl.lit(True))
         rule_hits = self._rule_hits(texts, named, arm_groups, interventions)
@@ -107,6 +110,20 @@ class Classifier:
         return Classification(trial_agents, mechanisms, intervention_matches)
 
     # ------------------------------------------------------------------------------------ agents
+
+    def _without_placebos(self, texts: pl.DataFrame) -> pl.DataFrame:
+        """Drop every text of an intervention whose name says it is a placebo ([[placebo]] in rules.toml)."""
+        if not self.rules.placebos:
+            return texts
+        says_placebo = pl.lit(False)
+        for placebo in self.rules.placebos:
+            one = pl.col("text").str.contains(polars_regex(placebo.include))
+            if placebo.exclude:
+                one = one & ~pl.col("text").str.contains(polars_regex(placebo.exclude))
+            says_placebo = says_placebo | one
+        placebos = texts.filter((pl.col("field") == "name") & says_placebo).select("nct_id", "intervention_idx")
+        # arm texts (intervention_idx null) never join, so they stay
+        return texts.join(placebos.unique(), on=["nct_id", "intervention_idx"], how="anti")
 
     def _match_agents(self, texts: pl.DataFrame) -> pl.DataFrame:
         """(text row, agent, matched text) for every alias found in the texts, longest match winning."""

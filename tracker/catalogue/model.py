@@ -229,6 +229,16 @@ class Trap:
 
 
 @dataclass(frozen=True)
+class Placebo:
+    """An intervention whose name says it is a placebo: none of its texts names a trial drug."""
+
+    id: str
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True)
 class Support:
     """When an agent (IL-2) is only support for a cell therapy and gives no row."""
 
@@ -259,6 +269,7 @@ class RuleSet:
     supports: tuple[Support, ...]
     partner_gates: tuple[PartnerGate, ...]
     path: Path
+    placebos: tuple[Placebo, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:

@@ -1,11 +1,21 @@
-"""Load and check rules.toml: the generic rules, traps, support agents and partner gates (semantics: its header)."""
+"""Load and check rules.toml: generic rules, traps, placebos, support agents, partner gates (semantics: its header)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from tracker.catalogue.agents import load_catalogue
-from tracker.catalogue.model import Antigen, Catalogue, PartnerGate, Rule, RuleSet, Support, Trap, Vocabulary
+from tracker.catalogue.model import (
+    Antigen,
+    Catalogue,
+    PartnerGate,
+    Placebo,
+    Rule,
+    RuleSet,
+    Support,
+    Trap,
+    Vocabulary,
+)
 from tracker.catalogue.paths import RULES_FILE
 from tracker.catalogue.reader import Field, Kind, Source, Table, read_all, top
 from tracker.catalogue.vocabulary import load_vocabulary, mechanism_ref
@@ -31,7 +41,9 @@ SUPPORT = Kind("support", (
 ), key="id", unique_as="support id", required=False)
 PARTNER_GATE = Kind("partner_gate", (Field("id", "code"), Field("classes", "strings", nonempty=True), NOTE),
                     key="id", unique_as="partner gate id", required=False)
-KINDS = (ANTIGEN, RULE, TRAP, SUPPORT, PARTNER_GATE)
+PLACEBO = Kind("placebo", (Field("id", "code"), Field("include", "regexes", nonempty=True), Field("exclude", "regexes"),
+                           NOTE), key="id", unique_as="placebo id", required=False)
+KINDS = (ANTIGEN, RULE, TRAP, PLACEBO, SUPPORT, PARTNER_GATE)
 
 
 def load_rules(path: Path | str | None = None, vocabulary: Vocabulary | None = None,
@@ -49,6 +61,7 @@ def load_rules(path: Path | str | None = None, vocabulary: Vocabulary | None = N
         supports=tuple(_support(t, vocabulary, catalogue) for t in read_all(source, root, SUPPORT)),
         partner_gates=tuple(_partner_gate(t, vocabulary) for t in read_all(source, root, PARTNER_GATE)),
         path=source.path,
+        placebos=tuple(Placebo(**t.values) for t in read_all(source, root, PLACEBO)),
     )
 
 

@@ -1,12 +1,15 @@
-"""The README documents every command, setting and public view; sql/README.md lists every view's grain."""
+"""The README documents every command, setting and public view and the catalogue's counts; sql/README.md lists every
+view's grain."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
 import pytest
 
+from tracker.catalogue import load_catalogue
 from tracker.cli import cli
 from tracker.config import settings_table
 
@@ -42,3 +45,13 @@ def test_the_quickstart_has_exactly_two_commands() -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_catalogue_counts_equal_the_catalogue() -> None:
+    """The README's coverage tables are bench/catalogue_counts.py's output for the bundled catalogue."""
+    spec = importlib.util.spec_from_file_location("catalogue_counts", ROOT / "bench" / "catalogue_counts.py")
+    assert spec is not None and spec.loader is not None
+    counts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(counts)
+    expected = counts.coverage_tables(load_catalogue())
+    assert counts.readme_block(README) == expected, "run `python bench/catalogue_counts.py --write`"

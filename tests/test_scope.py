@@ -44,7 +44,10 @@ def test_or_batches_stay_under_the_url_budget_and_keep_every_term() -> None:
 
 
 def test_agent_queries_keep_each_agent_whole_and_name_it() -> None:
-    agents = [(f"agent{i}", [f"CODE-{i}", f"Brand{i}"]) for i in range(120)]
+    def brand(i: int) -> str:  # a word, without digits: it gets no code spellings
+        return "Brand" + "".join(chr(ord("a") + int(d)) for d in str(i))
+
+    agents = [(f"agent{i}", [f"CODE-{i}", brand(i)]) for i in range(120)]
     queries = agent_queries(agents)
     assert len(queries) > 1
     for q in queries:
@@ -52,7 +55,8 @@ def test_agent_queries_keep_each_agent_whole_and_name_it() -> None:
         assert len(quote(value, safe="")) <= MAX_QUERY_CHARS
     everything = " ".join(q.params_dict()["query.intr"] for q in queries)
     for i in range(120):
-        assert f"agent{i} OR \"CODE-{i}\" OR Brand{i}" in everything
+        # every spelling of a code (agent0 looks like one too) follows it, before the next alias
+        assert f"agent{i} OR \"agent-{i}\" OR \"agent {i}\" OR \"CODE-{i}\" OR CODE{i} OR \"CODE {i}\" OR {brand(i)}" in everything
     assert queries[0].label.startswith("agents: agent0, agent1")
 
 
@@ -179,6 +183,6 @@ def test_one_catalogue_alias_longer_than_a_url_is_an_error() -> None:
 
 
 def test_build_scope_deduplicates(tmp_path: Path) -> None:
-    path = write(tmp_path, '[[query]]\nlabel = "dup"\nparams = { "query.intr" = "lirilumab OR IPH2102" }')
-    queries = build_scope([("lirilumab", ["IPH2102"])], scope_file=path)
-    assert sum(1 for q in queries if q.params_dict().get("query.intr") == "lirilumab OR IPH2102") == 1
+    path = write(tmp_path, '[[query]]\nlabel = "dup"\nparams = { "query.intr" = "lirilumab OR Lirix" }')
+    queries = build_scope([("lirilumab", ["Lirix"])], scope_file=path)
+    assert sum(1 for q in queries if q.params_dict().get("query.intr") == "lirilumab OR Lirix") == 1

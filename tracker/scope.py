@@ -9,7 +9,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 from tracker.catalogue.paths import SCOPE_FILE
 from tracker.config import check_input_file
@@ -108,16 +108,21 @@ def _distinct(terms: Iterable[str]) -> list[str]:
     return list(seen.values())
 
 
+def _encoded(value: str) -> int:
+    # the length the client sends: httpx encodes a query value as a form, a space as "+" (not "%20")
+    return len(quote_plus(value, safe=""))
+
+
 def or_batches(terms: Iterable[str], limit: int = MAX_QUERY_CHARS) -> list[str]:
     """Join Essie terms with OR into as few expressions as fit under `limit` encoded characters."""
     batches: list[str] = []
     current: list[str] = []
     for term in dict.fromkeys(essie_term(t) for t in terms if t.strip()):
-        if len(quote(term, safe="")) > limit:
-            raise ConfigError("scope", f"the term {term[:60]!r}… is {len(quote(term, safe='')):,} characters once "
+        if _encoded(term) > limit:
+            raise ConfigError("scope", f"the term {term[:60]!r}… is {_encoded(term):,} characters once "
                                        f"URL-encoded, more than one CT.gov request can carry ({limit:,})")
         candidate = " OR ".join([*current, term])
-        if current and len(quote(candidate, safe="")) > limit:
+        if current and _encoded(candidate) > limit:
             batches.append(" OR ".join(current))
             current = [term]
         else:
@@ -135,12 +140,12 @@ def agent_queries(agents: Sequence[tuple[str, Sequence[str]]]) -> list[ScopeQuer
     for name, aliases in agents:
         terms = [essie_term(t) for t in agent_spellings(name, aliases)]
         candidate = " OR ".join([*current, *terms])
-        if current and len(quote(candidate, safe="")) > MAX_QUERY_CHARS:
+        if current and _encoded(candidate) > MAX_QUERY_CHARS:
             queries.append(_agent_query(names, current))
             names, current = [], []
         names.append(name)
         current.extend(terms)
-        if len(quote(" OR ".join(current), safe="")) > MAX_QUERY_CHARS:
+        if _encoded(" OR ".join(current)) > MAX_QUERY_CHARS:
             # one agent with more aliases than fit in one URL: split its aliases over several queries
             for part in or_batches(current):
                 queries.append(_agent_query(names, [part]))

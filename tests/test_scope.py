@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote_plus, urlencode
 
 import pytest
 
@@ -38,21 +38,26 @@ def test_or_batches_stay_under_the_url_budget_and_keep_every_term() -> None:
     terms = [f"agent-{i:04d} monoclonal antibody" for i in range(300)]
     batches = or_batches(terms)
     assert len(batches) > 1
-    assert all(len(quote(b, safe="")) <= MAX_QUERY_CHARS for b in batches)
+    assert all(len(quote_plus(b, safe="")) <= MAX_QUERY_CHARS for b in batches)
     joined = " OR ".join(batches)
     assert all(f'"{t}"' in joined for t in terms)
 
 
 def test_agent_queries_keep_each_agent_whole_and_name_it() -> None:
-    agents = [(f"agent{i}", [f"CODE-{i}", f"Brand{i}"]) for i in range(120)]
+    def brand(i: int) -> str:  # a word, without digits: it gets no code spellings
+        return "Brand" + "".join(chr(ord("a") + int(d)) for d in str(i))
+
+    agents = [(f"agent{i}", [f"CODE-{i}", brand(i)]) for i in range(120)]
     queries = agent_queries(agents)
     assert len(queries) > 1
     for q in queries:
         value = q.params_dict()["query.intr"]
-        assert len(quote(value, safe="")) <= MAX_QUERY_CHARS
+        assert len(quote_plus(value, safe="")) <= MAX_QUERY_CHARS
     everything = " ".join(q.params_dict()["query.intr"] for q in queries)
     for i in range(120):
-        assert f"agent{i} OR \"CODE-{i}\" OR Brand{i}" in everything
+        # every spelling of a code (agent0 looks like one too) follows it, before the next alias
+        spellings = [f"agent{i}", f'"agent-{i}"', f'"agent {i}"', f'"CODE-{i}"', f"CODE{i}", f'"CODE {i}"', brand(i)]
+        assert " OR ".join(spellings) in everything
     assert queries[0].label.startswith("agents: agent0, agent1")
 
 
@@ -179,6 +184,6 @@ def test_one_catalogue_alias_longer_than_a_url_is_an_error() -> None:
 
 
 def test_build_scope_deduplicates(tmp_path: Path) -> None:
-    path = write(tmp_path, '[[query]]\nlabel = "dup"\nparams = { "query.intr" = "lirilumab OR IPH2102" }')
-    queries = build_scope([("lirilumab", ["IPH2102"])], scope_file=path)
-    assert sum(1 for q in queries if q.params_dict().get("query.intr") == "lirilumab OR IPH2102") == 1
+    path = write(tmp_path, '[[query]]\nlabel = "dup"\nparams = { "query.intr" = "lirilumab OR Lirix" }')
+    queries = build_scope([("lirilumab", ["Lirix"])], scope_file=path)
+    assert sum(1 for q in queries if q.params_dict().get("query.intr") == "lirilumab OR Lirix") == 1

@@ -9,7 +9,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 from tracker.catalogue.paths import SCOPE_FILE
 from tracker.config import check_input_file
@@ -35,6 +35,15 @@ SEARCH_PARAMS = frozenset({
     "postFilter.advanced", "postFilter.synonyms", "aggFilters", "geoDecay",
 })
 _ONLY_IDS = re.compile(r"^[\sNnCcTt0-9,|]+$")
+# registrants write a code joined, hyphenated or spaced (MK3475, MK-3475, MK 3475). ctgov-api.md §3.1 documents
+# terms and quoted phrases but not how CT.gov tokenises a hyphen, so the hyphenated and the spaced phrase are
+# both asked for; the joined form is one token, which no phrase of two words matches, and is asked for too
+CODE_SEPARATORS = ("", "-", " ")
+# a code: up to three runs of letters and digits split by one hyphen or space, with a digit somewhere and no
+# letter run of seven or more (that is a word: interleukin-2, recombinant human IL-15)
+_CODE = re.compile(r"[A-Za-z0-9]+(?:[- ][A-Za-z0-9]+){0,2}")
+_WORD_RUN = re.compile(r"[A-Za-z]{7,}")
+_LETTER_PREFIX = re.compile(r"([A-Za-z]+)([0-9][A-Za-z0-9]*)")  # IPH|2102, MSB|0010718C: where a hyphen goes
 
 
 @dataclass(frozen=True)
@@ -66,16 +75,54 @@ def essie_term(term: str) -> str:
     return f'"{term}"'
 
 
+def code_spellings(term: str) -> list[str]:
+    """A code's distinct search spellings, the term first (MK-3475 -> MK-3475, MK3475, MK 3475); a word gets none.
+
+    A code without separators is split after its letter prefix (IPH2102 -> IPH-2102, IPH 2102); one with
+    separators is split only there (MK-7684A -> MK7684A, MK 7684A). Spellings differing in case count once.
+    Only hyphens and spaces are separators: CP-675,206 and NK-92/5.28.z are left as written.
+    """
+    term = " ".join(term.split())
+    if not _CODE.fullmatch(term) or not any(c.isdigit() for c in term) or _WORD_RUN.search(term):
+        return [term] if term else []
+    parts = re.split(r"[- ]", term)
+    if len(parts) == 1:
+        prefix = _LETTER_PREFIX.fullmatch(term)
+        if prefix is None:
+            return [term]
+        parts = list(prefix.groups())
+    # joining two digit runs makes another number (1-7F9 is not 17F9): such a code keeps its separator
+    digits_meet = any(a[-1].isdigit() and b[0].isdigit() for a, b in zip(parts, parts[1:], strict=False))
+    return _distinct([term, *(sep.join(parts) for sep in CODE_SEPARATORS if sep or not digits_meet)])
+
+
+def agent_spellings(name: str, aliases: Iterable[str]) -> list[str]:
+    """An agent's name and aliases with every spelling of each code, each once whatever its case."""
+    return _distinct(spelling for term in (name, *aliases) for spelling in code_spellings(term))
+
+
+def _distinct(terms: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for term in terms:
+        seen.setdefault(term.casefold(), term)
+    return list(seen.values())
+
+
+def _encoded(value: str) -> int:
+    # the length the client sends: httpx encodes a query value as a form, a space as "+" (not "%20")
+    return len(quote_plus(value, safe=""))
+
+
 def or_batches(terms: Iterable[str], limit: int = MAX_QUERY_CHARS) -> list[str]:
     """Join Essie terms with OR into as few expressions as fit under `limit` encoded characters."""
     batches: list[str] = []
     current: list[str] = []
     for term in dict.fromkeys(essie_term(t) for t in terms if t.strip()):
-        if len(quote(term, safe="")) > limit:
-            raise ConfigError("scope", f"the term {term[:60]!r}… is {len(quote(term, safe='')):,} characters once "
+        if _encoded(term) > limit:
+            raise ConfigError("scope", f"the term {term[:60]!r}… is {_encoded(term):,} characters once "
                                        f"URL-encoded, more than one CT.gov request can carry ({limit:,})")
         candidate = " OR ".join([*current, term])
-        if current and len(quote(candidate, safe="")) > limit:
+        if current and _encoded(candidate) > limit:
             batches.append(" OR ".join(current))
             current = [term]
         else:
@@ -86,19 +133,19 @@ def or_batches(terms: Iterable[str], limit: int = MAX_QUERY_CHARS) -> list[str]:
 
 
 def agent_queries(agents: Sequence[tuple[str, Sequence[str]]]) -> list[ScopeQuery]:
-    """`query.intr` OR-batches over every tracked agent's name and aliases; labels name the agents."""
+    """`query.intr` OR-batches over every spelling of each tracked agent's name and aliases; labels name the agents."""
     queries: list[ScopeQuery] = []
     names: list[str] = []
     current: list[str] = []
     for name, aliases in agents:
-        terms = [essie_term(t) for t in dict.fromkeys([name, *aliases]) if t.strip()]
+        terms = [essie_term(t) for t in agent_spellings(name, aliases)]
         candidate = " OR ".join([*current, *terms])
-        if current and len(quote(candidate, safe="")) > MAX_QUERY_CHARS:
+        if current and _encoded(candidate) > MAX_QUERY_CHARS:
             queries.append(_agent_query(names, current))
             names, current = [], []
         names.append(name)
         current.extend(terms)
-        if len(quote(" OR ".join(current), safe="")) > MAX_QUERY_CHARS:
+        if _encoded(" OR ".join(current)) > MAX_QUERY_CHARS:
             # one agent with more aliases than fit in one URL: split its aliases over several queries
             for part in or_batches(current):
                 queries.append(_agent_query(names, [part]))

@@ -75,7 +75,10 @@ def current_state(path: Path) -> list[tuple[Any, ...]]:
         from raw.studies s join core.trials t using (nct_id) order by s.nct_id""")
 
 
-def test_full_refresh_stores_exactly_what_the_queries_return(tmp_path: Path, standin: FaultyStandIn) -> None:
+def test_full_refresh_stores_exactly_what_the_queries_return(tmp_path: Path, standin: FaultyStandIn,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # smaller pages than CT.gov's 1,000, so that every query of this corpus is read over several pages
+    monkeypatch.setattr("tracker.ctgov.client.PAGE_SIZE", 250)
     settings = settings_for(tmp_path, standin)
     result = api.run_refresh(settings, full=True)
     assert result.status == "succeeded", result.error

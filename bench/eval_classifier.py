@@ -56,8 +56,9 @@ def interventions_level(cases: list[Case]) -> tuple[dict[str, Pairs], dict[str, 
     """Expected and found (trial, label) pairs of every kind, classifying each case's strings alone."""
     domain = Domain.load()
     parts = [frames(case, f"NCT9{n:07d}") for n, case in enumerate(cases)]
-    interventions, arms, conditions, mesh = (pl.concat([p[i] for p in parts]) for i in range(4))
-    result = Classifier(domain.catalogue, domain.rules).classify(interventions, arms)
+    interventions, arms, conditions, mesh, trials, intervention_mesh = (pl.concat([p[i] for p in parts])
+                                                                        for i in range(6))
+    result = Classifier(domain.catalogue, domain.rules).classify(interventions, arms, trials, intervention_mesh)
     indications = IndicationMapper(domain.indications, domain.vocabulary).map(conditions, mesh)
     ids = {f"NCT9{n:07d}": case for n, case in enumerate(cases)}
     expected: dict[str, Pairs] = {kind: set() for kind in KINDS}

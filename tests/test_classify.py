@@ -32,8 +32,11 @@ def mapper(domain: Domain) -> IndicationMapper:
     return IndicationMapper(domain.indications, domain.vocabulary)
 
 
-def frames(case: dict[str, Any], nct: str = "NCT99999999") -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame,
-                                                                     pl.DataFrame]:
+Frames = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
+
+
+def frames(case: dict[str, Any], nct: str = "NCT99999999") -> Frames:
+    """interventions, arm groups, conditions, condition MeSH, trials (titles), intervention MeSH of one case."""
     interventions = pl.DataFrame(
         [{"nct_id": nct, "intervention_idx": i, "intervention_type": x.get("type"), "name": x.get("name"),
           "description": x.get("description") or None, "other_names": x.get("other_names", []),
@@ -54,7 +57,13 @@ def frames(case: dict[str, Any], nct: str = "NCT99999999") -> tuple[pl.DataFrame
     mesh_rows += [(nct, "ancestor", None, t) for t in case.get("condition_ancestors", [])]
     mesh = pl.DataFrame(mesh_rows, schema={"nct_id": pl.String, "kind": pl.String, "mesh_id": pl.String,
                                            "term": pl.String}, orient="row")
-    return interventions, arms, conditions, mesh
+    trials = pl.DataFrame({"nct_id": [nct], "brief_title": [case.get("brief_title")],
+                           "official_title": [case.get("official_title")]},
+                          schema={"nct_id": pl.String, "brief_title": pl.String, "official_title": pl.String})
+    intervention_mesh = pl.DataFrame({"nct_id": [nct] * len(case.get("intervention_mesh", [])), "kind": "mesh",
+                                      "term": case.get("intervention_mesh", [])},
+                                     schema={"nct_id": pl.String, "kind": pl.String, "term": pl.String})
+    return interventions, arms, conditions, mesh, trials, intervention_mesh
 
 
 @dataclass(frozen=True)
@@ -68,8 +77,9 @@ class Labels:
 def labels(classifier: Classifier, mapper: IndicationMapper) -> Labels:
     """Every case classified in one batch (as a refresh does), one NCT id per case."""
     parts = [frames(case, f"NCT9{n:07d}") for n, case in enumerate(CASES)]
-    interventions, arms, conditions, mesh = (pl.concat([p[i] for p in parts]) for i in range(4))
-    result = classifier.classify(interventions, arms)
+    interventions, arms, conditions, mesh, trials, intervention_mesh = (pl.concat([p[i] for p in parts])
+                                                                        for i in range(6))
+    result = classifier.classify(interventions, arms, trials, intervention_mesh)
     return Labels(result.trial_agents, result.trial_mechanisms, mapper.map(conditions, mesh))
 
 
@@ -88,16 +98,20 @@ def test_case(labels: Labels, index: int) -> None:
     assert primary == ([tuple(case["expect_primary"])] if case["expect_primary"] else []), "primary"
     assert in_landscape == case["expect_in_landscape"], "in_landscape"
     assert indications == set(case["expect_indications"]), "indications"
+    evidence = {r["agent"]: r["matched_field"] for r in agents_rows.to_dicts()}
+    for agent, field in case.get("expect_evidence", {}).items():
+        assert evidence.get(agent) == field, f"evidence of {agent}: {agents_rows.to_dicts()}"
     for row in agents_rows.to_dicts():
-        assert row["matched_field"] in {"name", "other_name", "description", "arm_group"}
+        assert row["matched_field"] in {"name", "other_name", "description", "arm_group", "title",
+                                        "intervention_mesh"}
         assert row["matched_text"], row
         assert row["matched_text"].lower().replace(" ", "") in row["field_text"].lower().replace(" ", "")
 
 
 def test_one_trial_alone_gets_the_same_labels_as_in_a_batch(classifier: Classifier, labels: Labels) -> None:
     index = next(i for i, c in enumerate(CASES) if len(c["expect_mechanisms"]) > 1)
-    interventions, arms, _, _ = frames(CASES[index], f"NCT9{index:07d}")
-    alone = classifier.classify(interventions, arms)
+    interventions, arms, _, _, trials, intervention_mesh = frames(CASES[index], f"NCT9{index:07d}")
+    alone = classifier.classify(interventions, arms, trials, intervention_mesh)
     batch = labels.mechanisms.filter(pl.col("nct_id") == f"NCT9{index:07d}")
     assert alone.trial_mechanisms.equals(batch)
 

@@ -15,7 +15,8 @@ import polars as pl
 
 from tracker.catalogue import Catalogue, RuleSet, Support
 from tracker.textmatch import alias_spellings, normalize_str, polars_regex, spelling_regex, token_text
-from tracker.trial_texts import arm_links, texts_frame
+from tracker.trial_evidence import rule_yields, trial_level_hits, unexplained_trials
+from tracker.trial_texts import TRIAL_FIELDS, arm_links, texts_frame
 
 AGENT_FIELDS = ("name", "other_name")
 # only texts holding one of these can be touched by a generic rule or a trap (the NK words, then the
@@ -82,18 +83,33 @@ class Classifier:
 
     @cached_property
     def trap_regex(self) -> str:
-        return polars_regex(p for trap in self.rules.traps for p in trap.patterns)
+        """The traps that mask every field."""
+        return polars_regex(p for trap in self.rules.traps if not trap.fields for p in trap.patterns)
 
-    def classify(self, interventions: pl.DataFrame, arm_groups: pl.DataFrame) -> Classification:
-        """Classify the trials whose interventions and arm groups are given."""
-        texts = self._without_placebos(texts_frame(interventions, arm_groups))
+    def _masked(self, text: pl.Expr) -> pl.Expr:
+        """The text with every trap of its field replaced by one space."""
+        masked = text.str.replace_all(self.trap_regex, " ")
+        for trap in self.rules.traps:
+            if trap.fields:
+                masked = pl.when(pl.col("field").is_in(trap.fields)).then(
+                    masked.str.replace_all(polars_regex(trap.patterns), " ")).otherwise(masked)
+        return masked
+
+    def classify(self, interventions: pl.DataFrame, arm_groups: pl.DataFrame, trials: pl.DataFrame | None = None,
+                 intervention_mesh: pl.DataFrame | None = None) -> Classification:
+        """Classify the trials whose interventions and arm groups (and titles, intervention MeSH) are given."""
+        texts = self._without_placebos(texts_frame(interventions, arm_groups, trials, intervention_mesh))
         named = self._match_agents(texts.filter(pl.col("field").is_in(AGENT_FIELDS))).with_columns(
             source=pl.lit("catalogue"), is_named=pl.lit(True))
         rule_hits = self._rule_hits(texts, named, arm_groups, interventions)
-        # agents are read from intervention names and other names only: descriptions and arm texts mention
-        # drugs a trial does not give ("after progression on pembrolizumab")
-        agents = named
-        hits = pl.concat([agents, rule_hits], how="diagonal_relaxed")
+        on_trial = pl.col("field").is_in(TRIAL_FIELDS)
+        unit_hits = rule_hits.filter(~on_trial) if not rule_hits.is_empty() else rule_hits
+        # agents are read from intervention names and other names; titles and MeSH terms only fill a gap, and
+        # descriptions and arm texts never name one ("after progression on pembrolizumab")
+        trial_level = trial_level_hits(
+            rule_hits.filter(on_trial) if not rule_hits.is_empty() else rule_hits, self._trial_agents_named(texts),
+            named, unit_hits, unexplained_trials(texts, interventions, named, unit_hits), self.agent_rows, self._yields)
+        hits = pl.concat([named, unit_hits, trial_level], how="diagonal_relaxed")
         for column in ("mechanism_class", "target", "rule_id"):
             if column not in hits.columns:
                 hits = hits.with_columns(pl.lit(None, pl.String).alias(column))
@@ -110,6 +126,20 @@ class Classifier:
         return Classification(trial_agents, mechanisms, intervention_matches)
 
     # ------------------------------------------------------------------------------------ agents
+
+    @cached_property
+    def _yields(self) -> pl.DataFrame:
+        return rule_yields(self.rules.rules)
+
+    def _trial_agents_named(self, texts: pl.DataFrame) -> pl.DataFrame:
+        """Catalogue agents in the (trap-masked) titles, and intervention MeSH terms equal to an agent's name."""
+        titles = texts.filter(pl.col("field") == "title").with_columns(original=pl.col("text")).with_columns(
+            text=self._masked(pl.col("text")))
+        in_titles = self._match_agents(titles).with_columns(text=pl.col("original")).drop("original")
+        mesh = texts.filter(pl.col("field") == "intervention_mesh").with_columns(spelling=token_text(pl.col("text")))
+        in_mesh = mesh.join(self.spellings, on="spelling").with_columns(matched_text=pl.col("text")).drop("spelling")
+        return pl.concat([in_titles, in_mesh], how="diagonal_relaxed").with_columns(
+            source=pl.lit("catalogue"), is_named=pl.lit(True))
 
     def _without_placebos(self, texts: pl.DataFrame) -> pl.DataFrame:
         """Drop every text of an intervention whose name says it is a placebo ([[placebo]] in rules.toml)."""
@@ -159,7 +189,7 @@ class Classifier:
         candidates = texts.filter(pl.col("text").str.contains_any(RULE_PREFILTER, ascii_case_insensitive=True))
         if candidates.is_empty() or not self.rules.rules:
             return pl.DataFrame()
-        masked = candidates.with_columns(masked=pl.col("text").str.replace_all(self.trap_regex, " "))
+        masked = candidates.with_columns(masked=self._masked(pl.col("text")))
         masked = masked.with_columns(antigens=self._antigens(pl.col("masked")))
         hits = []
         for rule in self.rules.rules:
@@ -249,8 +279,9 @@ class Classifier:
         """Arm-text hits count only where the interventions said nothing of that class."""
         on_interventions = found.filter(pl.col("intervention_idx").is_not_null())
         on_arms = found.filter(pl.col("arm_group_idx").is_not_null())
+        on_trial = found.filter(pl.col("field").is_in(TRIAL_FIELDS))  # the trial-level fallback judges these
         if on_arms.is_empty():
-            return on_interventions
+            return pl.concat([on_interventions, on_trial], how="diagonal_relaxed")
         classes_from_interventions = pl.concat([
             on_interventions.select("nct_id", "mechanism_class"),
             agents.join(self.agent_rows, on="agent").select("nct_id", "mechanism_class"),
@@ -260,7 +291,7 @@ class Classifier:
         arms_with_unnamed = arm_links(arm_groups, interventions).join(
             named, on=["nct_id", "intervention_idx"], how="anti").select("nct_id", "arm_group_idx").unique()
         on_arms = on_arms.join(arms_with_unnamed, on=["nct_id", "arm_group_idx"], how="semi")
-        return pl.concat([on_interventions, on_arms], how="diagonal_relaxed")
+        return pl.concat([on_interventions, on_arms, on_trial], how="diagonal_relaxed")
 
     # ------------------------------------------------------------------------------------ IL-2 support
 

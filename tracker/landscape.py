@@ -71,8 +71,10 @@ def reclassify(con: db.Connection, domain: Domain, nct_ids: frozenset[str] | Non
                                      f"intervention_names from core.arm_groups {scope}")
     conditions = db.fetch_frame(con, f"select nct_id, condition from core.conditions {scope}")
     mesh = db.fetch_frame(con, f"select nct_id, kind, mesh_id, term from core.condition_mesh {scope}")
-    trial_ids = db.fetch_frame(con, f"select nct_id from core.trials {scope}")
-    result = Classifier(domain.catalogue, domain.rules).classify(interventions, arm_groups)
+    trials = db.fetch_frame(con, f"select nct_id, brief_title, official_title from core.trials {scope}")
+    intervention_mesh = db.fetch_frame(con, f"select nct_id, kind, term from core.intervention_mesh {scope}")
+    trial_ids = trials.select("nct_id")
+    result = Classifier(domain.catalogue, domain.rules).classify(interventions, arm_groups, trials, intervention_mesh)
     indications = IndicationMapper(domain.indications, domain.vocabulary).map(conditions, mesh)
     new = {"trial_agents": result.trial_agents, "trial_mechanisms": result.trial_mechanisms,
            "trial_indications": indications, "intervention_matches": result.intervention_matches}

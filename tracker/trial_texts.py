@@ -6,11 +6,18 @@ import polars as pl
 
 from tracker.textmatch import normalized
 
-FIELD_RANK = {"name": 0, "other_name": 1, "description": 2, "arm_group": 3}
+FIELD_RANK = {"name": 0, "other_name": 1, "description": 2, "arm_group": 3, "title": 4, "intervention_mesh": 5}
+# the trial-level fields: evidence read only where the interventions leave a gap (rules.toml header, step 3b)
+TRIAL_FIELDS = ("title", "intervention_mesh")
+TITLE_COLUMNS = ("brief_title", "official_title")
 
 
-def texts_frame(interventions: pl.DataFrame, arm_groups: pl.DataFrame) -> pl.DataFrame:
-    """Every text the classifier reads: one row per trial × field × text, normalized."""
+def texts_frame(interventions: pl.DataFrame, arm_groups: pl.DataFrame, trials: pl.DataFrame | None = None,
+                intervention_mesh: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Every text the classifier reads: one row per trial × field × text, normalized.
+
+    Titles (title_idx 1 = brief, 2 = official) and intervention MeSH terms belong to no intervention or arm.
+    """
     base = interventions.select("nct_id", pl.col("intervention_idx").cast(pl.Int32), "name", "description",
                                 "other_names")
     parts = [
@@ -23,12 +30,22 @@ def texts_frame(interventions: pl.DataFrame, arm_groups: pl.DataFrame) -> pl.Dat
                           (pl.col("label").fill_null("") + pl.lit(": ") + pl.col("description").fill_null(""))
                           .alias("text")),
     ]
+    if trials is not None:
+        parts += [trials.select("nct_id", pl.lit(index, pl.Int32).alias("title_idx"), pl.lit("title").alias("field"),
+                                pl.col(column).alias("text")) for index, column in enumerate(TITLE_COLUMNS, start=1)]
+    if intervention_mesh is not None:
+        # mapped terms only: an ancestor is a broader heading, not the drug given
+        parts.append(intervention_mesh.filter(pl.col("kind") == "mesh").select(
+            "nct_id", pl.lit("intervention_mesh").alias("field"), pl.col("term").alias("text")).unique())
     texts = pl.concat(parts, how="diagonal_relaxed").drop_nulls("text")
+    if "title_idx" not in texts.columns:
+        texts = texts.with_columns(title_idx=pl.lit(None, pl.Int32))
     return texts.with_columns(
         text=normalized(pl.col("text")),
         field_rank=pl.col("field").replace_strict(FIELD_RANK, return_dtype=pl.Int8),
         intervention_idx=pl.col("intervention_idx").cast(pl.Int32),
         arm_group_idx=pl.col("arm_group_idx").cast(pl.Int32),
+        title_idx=pl.col("title_idx").cast(pl.Int32),
     ).filter(pl.col("text").str.len_chars() > 0)
 
 

@@ -226,6 +226,8 @@ class Trap:
     id: str
     patterns: tuple[str, ...]
     note: str
+    # the text fields it masks; empty: every field
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

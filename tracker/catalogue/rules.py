@@ -20,7 +20,7 @@ from tracker.catalogue.paths import RULES_FILE
 from tracker.catalogue.reader import Field, Kind, Source, Table, read_all, top
 from tracker.catalogue.vocabulary import load_vocabulary, mechanism_ref
 
-RULE_FIELDS = ("name", "other_name", "description", "arm_group")
+RULE_FIELDS = ("name", "other_name", "description", "arm_group", "title")
 # a rule whose target is this word takes the CAR antigen(s) found in the same text
 ANTIGEN_TARGET = "antigen"
 NOTE = Field("note")
@@ -32,7 +32,8 @@ RULE = Kind("rule", (
     Field("fields", "strings", nonempty=True, choices=RULE_FIELDS), Field("supersedes", "strings", required=False),
     Field("yield_to_classes", "strings", required=False), NOTE,
 ), key="id", unique_as="rule id", named="rule")
-TRAP = Kind("trap", (Field("id", "code"), Field("patterns", "regexes", nonempty=True), NOTE),
+TRAP = Kind("trap", (Field("id", "code"), Field("patterns", "regexes", nonempty=True),
+                     Field("fields", "strings", required=False, choices=RULE_FIELDS), NOTE),
             key="id", unique_as="trap id", required=False)
 SUPPORT = Kind("support", (
     Field("id", "code"), Field("agents", "strings", nonempty=True), Field("mechanism_class"), Field("target"),
@@ -57,7 +58,8 @@ def load_rules(path: Path | str | None = None, vocabulary: Vocabulary | None = N
     return RuleSet(
         antigens=antigens,
         rules=_rules(read_all(source, root, RULE), vocabulary, bool(antigens)),
-        traps=tuple(Trap(t["id"], t["patterns"], t["note"]) for t in read_all(source, root, TRAP)),
+        traps=tuple(Trap(t["id"], t["patterns"], t["note"], tuple(t["fields"] or ()))
+                    for t in read_all(source, root, TRAP)),
         supports=tuple(_support(t, vocabulary, catalogue) for t in read_all(source, root, SUPPORT)),
         partner_gates=tuple(_partner_gate(t, vocabulary) for t in read_all(source, root, PARTNER_GATE)),
         path=source.path,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from dashboards import charts, queries, ui
+from dashboards.theme import NO_PHASE
 
 ctx = ui.page_context()
 assert ctx.source is not None
@@ -12,6 +14,10 @@ assert ctx.source is not None
 st.subheader("Readout calendar")
 today = ui.today()
 upcoming = queries.upcoming_completions(ctx.source, ctx.filters, today.isoformat())
+# CT.gov's status as its website words it, and "No phase" for a trial without one, as on the Trial page
+upcoming = upcoming.with_columns(
+    overall_status=pl.Series([ctx.labels.status(s) for s in upcoming["overall_status"]], dtype=pl.String),
+    phase=pl.col("phase").fill_null(NO_PHASE))
 st.caption(f"{upcoming.height} open or active trials with a primary completion in the next 12 months "
            f"(from {today:%Y-%m-%d}); ESTIMATED dates are the sponsor's forecast.")
 st.dataframe(upcoming, hide_index=True, key="readouts_upcoming", column_config={

@@ -13,18 +13,27 @@ from functools import cached_property
 
 import polars as pl
 
-from tracker.catalogue import Catalogue, RuleSet, Support
+from tracker.catalogue import Catalogue, RuleSet
+from tracker.support_step import AGENT_FIELDS, apply_supports
 from tracker.textmatch import alias_spellings, normalize_str, polars_regex, spelling_regex, token_text
-from tracker.trial_evidence import rule_yields, trial_level_hits, unexplained_trials
+from tracker.trial_evidence import (
+    gap_agents,
+    placeholder_expr,
+    placeholders_of,
+    platforms_yield,
+    rule_yields,
+    trial_agents_named,
+    trial_level_hits,
+    unexplained,
+    without_placebos,
+)
 from tracker.trial_texts import TRIAL_FIELDS, arm_links, texts_frame
 
-AGENT_FIELDS = ("name", "other_name")
 # only texts holding one of these can be touched by a generic rule or a trap (the NK words, then the
 # checkpoint targets of the class-only rules: "pd" covers PD-1, PD-L1 and programmed death)
 RULE_PREFILTER = ["nk", "natural", "killer", "car", "chimeric", "cik", "cd16", "il-15", "il15", "fc",
                   "pd", "programmed", "ctla", "cytotoxic t", "lag", "lymphocyte", "tigit", "tim", "havcr", "cd96",
                   "kir", "klrc", "cd94", "cd47", "sirp", "il 15", "interleukin", "b7", "cd274"]
-ARM_SUBJECT_TYPES = ("EXPERIMENTAL", "ACTIVE_COMPARATOR")
 
 AGENT_COLUMNS = {
     "nct_id": pl.String, "agent": pl.String, "mechanism_class": pl.String, "target": pl.String,
@@ -98,32 +107,39 @@ class Classifier:
     def classify(self, interventions: pl.DataFrame, arm_groups: pl.DataFrame, trials: pl.DataFrame | None = None,
                  intervention_mesh: pl.DataFrame | None = None) -> Classification:
         """Classify the trials whose interventions and arm groups (and titles, intervention MeSH) are given."""
-        texts = self._without_placebos(texts_frame(interventions, arm_groups, trials, intervention_mesh))
+        texts = without_placebos(texts_frame(interventions, arm_groups, trials, intervention_mesh), self.rules.placebos)
         named = self._match_agents(texts.filter(pl.col("field").is_in(AGENT_FIELDS))).with_columns(
             source=pl.lit("catalogue"), is_named=pl.lit(True))
+        # agents are read from intervention names and other names; descriptions, arms, titles and MeSH terms only
+        # fill the gap a placeholder intervention leaves ("after progression on pembrolizumab" names no drug given)
+        gaps = placeholders_of(texts, unexplained(texts, interventions, named), self._is_placeholder)
+        in_gaps, by_target = gap_agents(texts, gaps, named, arm_groups, interventions,
+                                        (self._match_agents, self._match_specific), self._masked, self.agent_rows)
+        named = pl.concat([named, in_gaps], how="diagonal_relaxed")
         rule_hits = self._rule_hits(texts, named, arm_groups, interventions)
+        named = platforms_yield(named, rule_hits, self.agent_rows, self._agent_yields)
         on_trial = pl.col("field").is_in(TRIAL_FIELDS)
-        unit_hits = rule_hits.filter(~on_trial) if not rule_hits.is_empty() else rule_hits
-        # agents are read from intervention names and other names; titles and MeSH terms only fill a gap, and
-        # descriptions and arm texts never name one ("after progression on pembrolizumab")
+        unit_hits = pl.concat([rule_hits.filter(~on_trial) if not rule_hits.is_empty() else rule_hits, by_target],
+                              how="diagonal_relaxed")
+        open_units = unexplained(texts, interventions, named, unit_hits)
         trial_level = trial_level_hits(
-            rule_hits.filter(on_trial) if not rule_hits.is_empty() else rule_hits, self._trial_agents_named(texts),
-            named, unit_hits, unexplained_trials(texts, interventions, named, unit_hits), self.agent_rows, self._yields)
+            rule_hits.filter(on_trial) if not rule_hits.is_empty() else rule_hits,
+            trial_agents_named(texts, self._match_specific, self._masked, self._canonical), named, unit_hits,
+            (open_units.join(gaps, on=["nct_id", "intervention_idx"], how="semi"), open_units),
+            self.agent_rows, self._yields)
         hits = pl.concat([named, unit_hits, trial_level], how="diagonal_relaxed")
         for column in ("mechanism_class", "target", "rule_id"):
             if column not in hits.columns:
                 hits = hits.with_columns(pl.lit(None, pl.String).alias(column))
         # recognised counts even when the support step drops the row: IL-2 as support is not unknown
         matched = hits.filter(pl.col("intervention_idx").is_not_null()).select("nct_id", "intervention_idx").unique()
-        hits = self._support(hits, interventions, arm_groups, texts)
-        rows = self._rows(hits)
-        rows = self._partner_gate(rows)
-        trial_agents = self._trial_agents(rows)
+        hits = apply_supports(hits, self.rules.supports, self.agent_rows, (interventions, arm_groups, texts))
+        rows = self._partner_gate(self._rows(hits))
         mechanisms = self._mechanisms(rows)
         intervention_matches = interventions.select("nct_id", pl.col("intervention_idx").cast(pl.Int32)).join(
             matched.with_columns(is_matched=pl.lit(True)), on=["nct_id", "intervention_idx"], how="left",
         ).with_columns(pl.col("is_matched").fill_null(False))
-        return Classification(trial_agents, mechanisms, intervention_matches)
+        return Classification(self._trial_agents(rows), mechanisms, intervention_matches)
 
     # ------------------------------------------------------------------------------------ agents
 
@@ -131,41 +147,42 @@ class Classifier:
     def _yields(self) -> pl.DataFrame:
         return rule_yields(self.rules.rules)
 
-    def _trial_agents_named(self, texts: pl.DataFrame) -> pl.DataFrame:
-        """Catalogue agents in the (trap-masked) titles, and intervention MeSH terms equal to an agent's name."""
-        titles = texts.filter(pl.col("field") == "title").with_columns(original=pl.col("text")).with_columns(
-            text=self._masked(pl.col("text")))
-        in_titles = self._match_agents(titles).with_columns(text=pl.col("original")).drop("original")
-        mesh = texts.filter(pl.col("field") == "intervention_mesh").with_columns(spelling=token_text(pl.col("text")))
-        in_mesh = mesh.join(self.spellings, on="spelling").with_columns(matched_text=pl.col("text")).drop("spelling")
-        return pl.concat([in_titles, in_mesh], how="diagonal_relaxed").with_columns(
-            source=pl.lit("catalogue"), is_named=pl.lit(True))
+    @cached_property
+    def _agent_yields(self) -> pl.DataFrame:
+        rows = [(a.name, c) for a in self.catalogue.agents for c in a.yields_to_classes]
+        return pl.DataFrame(rows, schema={"agent": pl.String, "other_class": pl.String}, orient="row")
 
-    def _without_placebos(self, texts: pl.DataFrame) -> pl.DataFrame:
-        """Drop every text of an intervention whose name says it is a placebo ([[placebo]] in rules.toml)."""
-        if not self.rules.placebos:
-            return texts
-        says_placebo = pl.lit(False)
-        for placebo in self.rules.placebos:
-            one = pl.col("text").str.contains(polars_regex(placebo.include))
-            if placebo.exclude:
-                one = one & ~pl.col("text").str.contains(polars_regex(placebo.exclude))
-            says_placebo = says_placebo | one
-        placebos = texts.filter((pl.col("field") == "name") & says_placebo).select("nct_id", "intervention_idx")
-        # arm texts (intervention_idx null) never join, so they stay
-        return texts.join(placebos.unique(), on=["nct_id", "intervention_idx"], how="anti")
+    @cached_property
+    def _is_placeholder(self) -> pl.Expr:
+        return placeholder_expr(self.rules.placeholders)
 
-    def _match_agents(self, texts: pl.DataFrame) -> pl.DataFrame:
+    @cached_property
+    def _canonical(self) -> pl.DataFrame:
+        """lower-cased canonical name → agent: what an intervention MeSH term must equal to name an agent."""
+        names = [agent.name for agent in self.catalogue.agents]
+        return pl.DataFrame({"key": [n.lower() for n in names], "agent": names})
+
+    @cached_property
+    def _specific_spellings(self) -> pl.DataFrame:
+        """The spellings less those of a vocabulary target ('IL-2' names the molecule in a title, not a product)."""
+        targets = {s for m in self.catalogue.vocabulary.mechanisms for t in m.targets for s in alias_spellings(t.code)}
+        return self.spellings.filter(~pl.col("spelling").is_in(sorted(targets)))
+
+    def _match_specific(self, texts: pl.DataFrame) -> pl.DataFrame:
+        return self._match_agents(texts, self._specific_spellings)
+
+    def _match_agents(self, texts: pl.DataFrame, spellings: pl.DataFrame | None = None) -> pl.DataFrame:
         """(text row, agent, matched text) for every alias found in the texts, longest match winning."""
+        spellings = self.spellings if spellings is None else spellings
         empty = texts.head(0).with_columns(agent=pl.lit(None, pl.String), matched_text=pl.lit(None, pl.String))
         if texts.is_empty():
             return empty
         unique = texts.select("text").unique().with_columns(tokens=token_text(pl.col("text")))
         found = (
             unique.with_columns(spelling=pl.col("tokens").str.extract_many(
-                self.spellings["spelling"].unique().to_list(), overlapping=True))
+                spellings["spelling"].unique().to_list(), overlapping=True))
             .explode("spelling").drop_nulls("spelling").unique(["text", "spelling"])
-            .join(self.spellings, on="spelling")
+            .join(spellings, on="spelling")
         )
         if found.is_empty():
             return empty
@@ -292,54 +309,6 @@ class Classifier:
             named, on=["nct_id", "intervention_idx"], how="anti").select("nct_id", "arm_group_idx").unique()
         on_arms = on_arms.join(arms_with_unnamed, on=["nct_id", "arm_group_idx"], how="semi")
         return pl.concat([on_interventions, on_arms, on_trial], how="diagonal_relaxed")
-
-    # ------------------------------------------------------------------------------------ IL-2 support
-
-    def _support(self, hits: pl.DataFrame, interventions: pl.DataFrame, arm_groups: pl.DataFrame,
-                 texts: pl.DataFrame) -> pl.DataFrame:
-        for support in self.rules.supports:
-            hits = self._apply_support(hits, support, interventions, arm_groups, texts)
-        return hits
-
-    def _apply_support(self, hits: pl.DataFrame, support: Support, interventions: pl.DataFrame,
-                       arm_groups: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
-        subject = hits.filter(pl.col("agent").is_in(support.agents) & pl.col("source").eq("catalogue"))
-        if subject.is_empty():
-            return hits
-        rows = hits.join(self.agent_rows.select("agent", pl.col("mechanism_class").alias("agent_class")),
-                         on="agent", how="left").with_columns(
-            row_class=pl.coalesce("agent_class", "mechanism_class"))
-        cell_units = rows.filter(pl.col("row_class").is_in(support.when_classes)).select(
-            "nct_id", "intervention_idx").unique()
-        t_cell = texts.filter(pl.col("field").is_in(AGENT_FIELDS) & pl.col("text").str.contains(
-            polars_regex(support.when_patterns))).select("nct_id", "intervention_idx").unique()
-        applies = pl.concat([cell_units.select("nct_id"), t_cell.select("nct_id")]).unique()
-        in_scope = subject.join(applies, on="nct_id", how="semi")
-        if in_scope.is_empty():
-            return hits
-        # (a) IL-2 named inside the cell product's own intervention is manufacturing, not a study drug
-        manufacturing = in_scope.join(cell_units, on=["nct_id", "intervention_idx"], how="semi")
-        # (b) a subject arm: experimental/active arm listing the IL-2 intervention and no cell product
-        links = arm_links(arm_groups, interventions)
-        cells = pl.concat([cell_units, t_cell]).unique().drop_nulls()
-        arms_with_cells = links.join(cells, on=["nct_id", "intervention_idx"], how="semi").select(
-            "nct_id", "arm_group_idx").unique()
-        support_arm = arm_groups.filter(
-            (pl.col("label").fill_null("") + pl.lit(": ") + pl.col("description").fill_null("")).str.contains(
-                polars_regex(support.support_patterns))).select("nct_id", "arm_group_idx")
-        subject_arms = (
-            links.join(arm_groups.filter(pl.col("arm_group_type").is_in(ARM_SUBJECT_TYPES)).select(
-                "nct_id", "arm_group_idx"), on=["nct_id", "arm_group_idx"], how="semi")
-            .join(arms_with_cells, on=["nct_id", "arm_group_idx"], how="anti")
-            .join(support_arm, on=["nct_id", "arm_group_idx"], how="anti")
-            .select("nct_id", "intervention_idx").unique()
-        )
-        kept = in_scope.join(manufacturing.select("nct_id", "intervention_idx"), on=["nct_id", "intervention_idx"],
-                             how="anti").join(subject_arms, on=["nct_id", "intervention_idx"], how="semi")
-        # the agent stays when any of its matches is a study drug in its own right
-        dropped = in_scope.select("nct_id", "agent").unique().join(kept.select("nct_id", "agent").unique(),
-                                                                   on=["nct_id", "agent"], how="anti")
-        return hits.join(dropped, on=["nct_id", "agent"], how="anti")
 
     # ------------------------------------------------------------------------------------ rows
 

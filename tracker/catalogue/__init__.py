@@ -31,6 +31,7 @@ from tracker.catalogue.model import (
     PartnerGate,
     Phase,
     Placebo,
+    Placeholder,
     Rule,
     RuleSet,
     StatusGroup,
@@ -49,7 +50,7 @@ __all__ = [
     "AGENTS_FILE", "ANTIGEN_TARGET", "CTGOV_PHASES", "CTGOV_STATUSES", "DATA_DIR", "EVIDENCE", "INDICATIONS_FILE",
     "MODALITIES", "REVIEW", "ROLES", "RULES_FILE", "RULE_FIELDS", "SCHEMA_VERSION", "SCOPE_FILE", "VOCABULARY_FILE",
     "Agent", "Antigen", "Catalogue", "IndicationArea", "IndicationCode", "IndicationDef", "IndicationMap",
-    "Mechanism", "MechanismRef", "PartnerGate", "Phase", "Placebo", "Rule", "RuleSet", "StatusGroup", "Support",
-    "Target", "Trap", "Vocabulary", "agent_table", "alias_key", "load_catalogue", "load_indications", "load_rules",
-    "load_vocabulary", "regex_problem",
+    "Mechanism", "MechanismRef", "PartnerGate", "Phase", "Placebo", "Placeholder", "Rule", "RuleSet", "StatusGroup",
+    "Support", "Target", "Trap", "Vocabulary", "agent_table", "alias_key", "load_catalogue", "load_indications",
+    "load_rules", "load_vocabulary", "regex_problem",
 ]

@@ -22,6 +22,7 @@ AGENT = Kind("agent", (
     Field("also", "tables", required=False), Field("modality", choices=MODALITIES), Field("role", choices=ROLES),
     Field("review", choices=REVIEW), Field("evidence", choices=EVIDENCE), Field("source"),
     Field("note", required=False), Field("history", "strings", required=False),
+    Field("yields_to_classes", "strings", required=False),
 ), key="name", unique_as="agent name (after folding case and punctuation)", named="agent")
 
 _HISTORY = re.compile(r"^\d{4}-\d{2}-\d{2}: \S")
@@ -57,13 +58,17 @@ def _agent(table: Table, vocabulary: Vocabulary) -> Agent:
     if role != vocabulary.role_of(klass):
         table.fail("role", f"{klass} is a {vocabulary.role_of(klass)} class, so role must be "
                    f"{vocabulary.role_of(klass)!r}")
+    for other in table["yields_to_classes"]:
+        if not vocabulary.has_mechanism(other):
+            table.fail("yields_to_classes", f"unknown mechanism_class {other!r}", needle=other)
     for entry in table["history"]:
         if not _HISTORY.match(entry):
             table.fail("history", f"entry {entry!r} must read 'YYYY-MM-DD: what changed and why'", needle=entry)
     return Agent(
         name=name, aliases=aliases, mechanism_class=klass, target=primary.target, modality=table["modality"],
         role=role, review=table["review"], evidence=table["evidence"], source=table["source"], also=also,
-        note=table["note"], history=table["history"], line=table.source.line_of("agent", table.index),
+        note=table["note"], history=table["history"], yields_to_classes=table["yields_to_classes"],
+        line=table.source.line_of("agent", table.index),
     )
 
 

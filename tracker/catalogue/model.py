@@ -158,6 +158,9 @@ class Agent:
     also: tuple[MechanismRef, ...] = ()
     note: str = ""
     history: tuple[str, ...] = ()
+    # its match in an intervention gives way to another agent or rule hit of these classes there (a platform
+    # named inside a product's name: NK-92 in "BCMA CAR-NK92 cells")
+    yields_to_classes: tuple[str, ...] = ()
     line: int = 0
 
     @property
@@ -241,6 +244,16 @@ class Placebo:
 
 
 @dataclass(frozen=True)
+class Placeholder:
+    """An intervention name that names no product ("Study drug", a bare sponsor code): a gap other texts may fill."""
+
+    id: str
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True)
 class Support:
     """When an agent (IL-2) is only support for a cell therapy and gives no row."""
 
@@ -272,6 +285,7 @@ class RuleSet:
     partner_gates: tuple[PartnerGate, ...]
     path: Path
     placebos: tuple[Placebo, ...] = ()
+    placeholders: tuple[Placeholder, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:

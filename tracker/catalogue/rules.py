@@ -10,6 +10,7 @@ from tracker.catalogue.model import (
     Catalogue,
     PartnerGate,
     Placebo,
+    Placeholder,
     Rule,
     RuleSet,
     Support,
@@ -44,7 +45,10 @@ PARTNER_GATE = Kind("partner_gate", (Field("id", "code"), Field("classes", "stri
                     key="id", unique_as="partner gate id", required=False)
 PLACEBO = Kind("placebo", (Field("id", "code"), Field("include", "regexes", nonempty=True), Field("exclude", "regexes"),
                            NOTE), key="id", unique_as="placebo id", required=False)
-KINDS = (ANTIGEN, RULE, TRAP, PLACEBO, SUPPORT, PARTNER_GATE)
+PLACEHOLDER = Kind("placeholder", (Field("id", "code"), Field("include", "regexes", nonempty=True),
+                                   Field("exclude", "regexes"), NOTE),
+                   key="id", unique_as="placeholder id", required=False)
+KINDS = (ANTIGEN, RULE, TRAP, PLACEBO, PLACEHOLDER, SUPPORT, PARTNER_GATE)
 
 
 def load_rules(path: Path | str | None = None, vocabulary: Vocabulary | None = None,
@@ -64,6 +68,7 @@ def load_rules(path: Path | str | None = None, vocabulary: Vocabulary | None = N
         partner_gates=tuple(_partner_gate(t, vocabulary) for t in read_all(source, root, PARTNER_GATE)),
         path=source.path,
         placebos=tuple(Placebo(**t.values) for t in read_all(source, root, PLACEBO)),
+        placeholders=tuple(Placeholder(**t.values) for t in read_all(source, root, PLACEHOLDER)),
     )
 
 

@@ -132,8 +132,8 @@ def or_batches(terms: Iterable[str], limit: int = MAX_QUERY_CHARS) -> list[str]:
     return batches
 
 
-def agent_queries(agents: Sequence[tuple[str, Sequence[str]]]) -> list[ScopeQuery]:
-    """`query.intr` OR-batches over every spelling of each tracked agent's name and aliases; labels name the agents."""
+def agent_queries(agents: Sequence[tuple[str, Sequence[str]]], param: str = "query.intr") -> list[ScopeQuery]:
+    """`param` OR-batches over every spelling of each tracked agent's name and aliases; labels name the agents."""
     queries: list[ScopeQuery] = []
     names: list[str] = []
     current: list[str] = []
@@ -141,23 +141,24 @@ def agent_queries(agents: Sequence[tuple[str, Sequence[str]]]) -> list[ScopeQuer
         terms = [essie_term(t) for t in agent_spellings(name, aliases)]
         candidate = " OR ".join([*current, *terms])
         if current and _encoded(candidate) > MAX_QUERY_CHARS:
-            queries.append(_agent_query(names, current))
+            queries.append(_agent_query(names, current, param))
             names, current = [], []
         names.append(name)
         current.extend(terms)
         if _encoded(" OR ".join(current)) > MAX_QUERY_CHARS:
             # one agent with more aliases than fit in one URL: split its aliases over several queries
             for part in or_batches(current):
-                queries.append(_agent_query(names, [part]))
+                queries.append(_agent_query(names, [part], param))
             names, current = [], []
     if current:
-        queries.append(_agent_query(names, current))
+        queries.append(_agent_query(names, current, param))
     return queries
 
 
-def _agent_query(names: list[str], terms: list[str]) -> ScopeQuery:
+def _agent_query(names: list[str], terms: list[str], param: str) -> ScopeQuery:
     shown = ", ".join(names[:4]) + (f" +{len(names) - 4}" if len(names) > 4 else "")
-    return ScopeQuery(f"agents: {shown}", "catalogue", (("query.intr", " OR ".join(terms)),))
+    where = "" if param == "query.intr" else " in titles"
+    return ScopeQuery(f"agents{where}: {shown}", "catalogue", ((param, " OR ".join(terms)),))
 
 
 def generic_queries(path: Path = GENERIC_SEARCHES) -> list[ScopeQuery]:
@@ -291,7 +292,10 @@ def _only_known_keys(entry: dict[str, object], kind: str, where: str) -> None:
 def build_scope(agents: Sequence[tuple[str, Sequence[str]]], *, scope_file: Path | None = None,
                 generic_file: Path = GENERIC_SEARCHES) -> list[ScopeQuery]:
     """Every query of the scope: catalogue agents, generic searches, then the user's own."""
-    queries = agent_queries(agents) + generic_queries(generic_file)
+    # query.intr searches intervention names, other names, descriptions, arm groups and intervention MeSH, not
+    # titles; a registrant who writes the product only in the title ("Study drug", title "Off-the-shelf NK cells
+    # (FT576) in AML") is found by the same names asked in the titles (query.titles: brief, official, acronym)
+    queries = agent_queries(agents) + agent_queries(agents, "query.titles") + generic_queries(generic_file)
     if scope_file is not None:
         queries += user_queries(scope_file)
     seen: dict[str, ScopeQuery] = {}

@@ -46,7 +46,8 @@ __all__ = ["START_ID", "every_style_registry", "every_style_specs"]
 START_ID: Final = 96_000_001  # NCT96000001…: the reserved synthetic range
 _TYPE_LABEL: Final = {"DRUG": "Drug", "BIOLOGICAL": "Biological", "RADIATION": "Radiation",
                       "BEHAVIORAL": "Behavioral", "DIAGNOSTIC_TEST": "Diagnostic Test", "OTHER": "Other"}
-_PLACEHOLDERS: Final = {"cell": ("Allogeneic cell therapy", "Off-the-shelf cell product", "Investigational cell therapy"),
+_PLACEHOLDERS: Final = {"cell": ("Allogeneic cell therapy", "Off-the-shelf cell product",
+                                  "Investigational cell therapy"),
                         "drug": ("Study drug", "Investigational antibody", "Investigational product")}
 _SOLID: Final = ("nsclc", "melanoma", "hnscc", "gastric", "hcc", "crc", "bladder", "solid")
 _HEME: Final = ("aml", "mds", "bcl", "myeloma", "all")
@@ -75,7 +76,8 @@ def _how(agent: Agent) -> str:
     return "Given IV on day 0 after lymphodepletion" if _is_cell(agent) else "Given IV every 3 weeks"
 
 
-def _spelled(agent: Agent, name: str, style: str, n: int, agents: tuple[Agent, ...], other: Sequence[str] = ()) -> TrialSpec:
+def _spelled(agent: Agent, name: str, style: str, n: int, agents: tuple[Agent, ...],
+             other: Sequence[str] = ()) -> TrialSpec:
     """A trial whose one product is written `name` (its rows: every agent that name spells)."""
     cond = CONDITIONS[_condition(agent, n)].texts[0]
     intr = Intr(name, _itype(agent), _how(agent), tuple(other))
@@ -227,8 +229,8 @@ def _arms(spec: TrialSpec) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             labels_of[i].append(label)
     interventions = []
     for i, intr in enumerate(spec.interventions):
-        entry: dict[str, Any] = {"type": intr.type, "name": intr.name, "description": intr.description or "See protocol.",
-                                 "armGroupLabels": labels_of[i]}
+        entry: dict[str, Any] = {"type": intr.type, "name": intr.name,
+                                 "description": intr.description or "See protocol.", "armGroupLabels": labels_of[i]}
         if intr.other_names:
             entry["otherNames"] = list(intr.other_names)
         interventions.append(entry)
@@ -257,5 +259,6 @@ def every_style_registry(seed: int = 12) -> tuple[list[Study], dict[str, TrialSp
     specs = every_style_specs(seed)
     builder = StudyBuilder(_real_records(), seed, START_ID, (2012, 2026))
     studies = [_study(builder, spec, i) for i, spec in enumerate(specs)]
-    by_id = {s["protocolSection"]["identificationModule"]["nctId"]: spec for s, spec in zip(studies, specs, strict=True)}
+    by_id = {s["protocolSection"]["identificationModule"]["nctId"]: spec
+             for s, spec in zip(studies, specs, strict=True)}
     return studies, by_id

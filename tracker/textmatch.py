@@ -18,8 +18,8 @@ DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u00ad"
 _MARKS = "[®™©]"
 # an alias with more joinable boundaries than this is matched in its written and fully split forms only
 MAX_JOIN_CHOICES = 6
-# short codes (C225, AZA, 5F9) match only as written: spelled apart they turn up in ordinary text
-# ("vitamin C 225 mg")
+# short codes (C225, AZA, 5F9) are never matched spelled apart: so written they turn up in ordinary text
+# ("vitamin C 225 mg"); one written apart is also matched joined ("N-803" as "N803", "IL-2" as "IL2")
 SHORT_ALIAS = 4
 
 
@@ -81,14 +81,21 @@ def alias_spellings(alias: str) -> list[str]:
     if not pieces:
         return []
     written = "|" + "||".join(_TOKEN.findall(normalize_str(alias).lower())) + "|"
-    if len("".join(pieces)) <= SHORT_ALIAS:
-        return [written]
     choices = [i for i, ok in enumerate(joinable) if ok]
     combos: Iterable[Sequence[bool]]
+    if len("".join(pieces)) <= SHORT_ALIAS:
+        combos = [(True,) * len(choices)]
+        spellings_of_short = {written, *_spelled(pieces, choices, combos)}
+        return sorted(spellings_of_short)
     if len(choices) > MAX_JOIN_CHOICES:
         combos = [(False,) * len(choices), (True,) * len(choices)]
     else:
         combos = itertools.product((False, True), repeat=len(choices))
+    return sorted(_spelled(pieces, choices, combos))
+
+
+def _spelled(pieces: list[str], choices: list[int], combos: Iterable[Sequence[bool]]) -> set[str]:
+    """The fenced spellings of the pieces, one per combination of joins at the joinable boundaries."""
     spellings = set()
     for combo in combos:
         joins = dict(zip(choices, combo, strict=True))
@@ -96,7 +103,7 @@ def alias_spellings(alias: str) -> list[str]:
         for i, piece in enumerate(pieces[1:]):
             out += piece if joins.get(i, False) else "||" + piece
         spellings.add(out + "|")
-    return sorted(spellings)
+    return spellings
 
 
 def spelling_regex(spelling: str) -> re.Pattern[str]:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from tracker import archive, checks, db, ingest, loading, recovery, refresh, runs, scans, schema
+from tracker import archive, checks, db, files, ingest, loading, recovery, refresh, runs, scans, schema
 from tracker.classify import Classifier
 from tracker.config import Settings
 from tracker.ctgov import CtGov
@@ -130,6 +130,15 @@ def _obtain(settings: Settings, archive_file: Path | None, transport: httpx.Base
             raise ArchiveError(f"--archive {archive_file}: no such file")
         return ScanResult(0, "running", archive_file, 0, downloaded=False, entries=0)
     dest = archive_path(settings)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        return _download(settings, dest, transport, cancel)
+    except OSError as exc:
+        raise files.write_error(exc, exc.filename or dest, doing="download the archive to") from None
+
+
+def _download(settings: Settings, dest: Path, transport: httpx.BaseTransport | None,
+              cancel: threading.Event | None) -> ScanResult:
     with CtGov(settings, transport=transport, cancel=cancel) as client:
         version = client.fetch_version()
         log.info("downloading CT.gov's bulk archive (data of %s) to %s", version.data_timestamp, dest)

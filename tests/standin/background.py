@@ -56,7 +56,7 @@ def _study(rng: random.Random, template: Study, nct_id: str) -> Study:
     condition, options = rng.choice(_AREAS)
     drugs = rng.sample(options, k=min(len(options), rng.choice((1, 2))))
     design = rng.choice(_DESIGNS)
-    study = fresh(template)
+    study: Study = fresh(template)
     protocol: dict[str, Any] = study["protocolSection"]
     title = f"{' Plus '.join(drugs)} in {condition}"
     protocol["identificationModule"] = {

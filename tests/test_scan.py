@@ -92,7 +92,7 @@ def test_scan_finds_what_search_misses_and_keeps_the_landscape_of_a_fetch_by_id(
     assert not any(nct.startswith("NCT95") for nct in found), "background trials must be counted, not stored"
     only = {r[0]: r[1:] for r in _rows(settings.db_path, "select nct_id, in_landscape, reason, matched_field, "
                                                          "matched_term from scan_only_trials")}
-    assert set(only) == set(MISSED)
+    assert set(only) == set(MISSED) and len(_rows(settings.db_path, "select * from scan_only_trials")) == len(MISSED)
     assert {nct: row[0] for nct, row in only.items()} == {nct: m[2] for nct, m in MISSED.items()}
     assert only["NCT98000004"][1:] == ("scope term", "summary", "pembrolizumab")
     assert only["NCT98000003"][1] == "landscape" and only["NCT98000003"][3] == "tislelizumab"

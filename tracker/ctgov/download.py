@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from tracker.ctgov.client import MAX_RETRY_WAIT, CtGov
-from tracker.errors import CtGovError, CtGovUnavailable
+from tracker.errors import Cancelled, CtGovError, CtGovUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,8 @@ def _fetch(client: CtGov, part: Path, offset: int, on_bytes: Callable[[int], Non
             log.warning("the server ignored the Range request: downloading the archive again from the start")
         with part.open("ab" if status == 206 else "wb") as out:
             for block in response.iter_bytes(BLOCK):
+                if client.cancel is not None and client.cancel.is_set():
+                    raise Cancelled(f"download cancelled by shutdown; {part} is kept for the next scan to resume")
                 out.write(block)
                 if on_bytes is not None:
                     on_bytes(len(block))

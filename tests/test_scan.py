@@ -201,3 +201,15 @@ def test_a_cut_or_damaged_archive_is_refused(tmp_path: Path, cut: float) -> None
     with pytest.raises(ArchiveError, match="CRC-32|cannot be inflated|damaged"):
         for _ in archive.chunks(damaged):
             pass
+
+
+def test_the_command_names_a_bad_archive_in_one_line(tmp_path: Path) -> None:
+    from tests.clirun import assert_one_line_error, run_cli
+
+    env = {"TRACKER_DB": str(tmp_path / "tracker.duckdb")}
+    assert_one_line_error(run_cli(["scan", "--archive", str(tmp_path / "missing.zip")], env), "no such file")
+    cut = tmp_path / "cut.zip"
+    write_archive(((f"NCT9{i:07d}", b"{}") for i in range(50)), cut)
+    cut.write_bytes(cut.read_bytes()[:-30])
+    assert_one_line_error(run_cli(["scan", "--archive", str(cut)], env), "not a whole zip archive")
+    assert not (tmp_path / "tracker.duckdb").exists()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -65,10 +66,12 @@ def child_scan(archive: str, workdir: str) -> dict[str, Any]:
     wall = time.perf_counter() - started
     if result.status != "succeeded":
         raise SystemExit(f"scan failed: {result.error}")
-    return {"wall_s": wall, "studies_read": result.studies_read, "candidates": result.candidates,
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "load_average": os.getloadavg()[0], "studies_read": result.studies_read,
+            "candidates": result.candidates,
             "kept": result.kept, "in_landscape": result.in_landscape, "added": result.added,
-            "archive_bytes": result.archive_bytes, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            / 1024}
+            "archive_bytes": result.archive_bytes, "max_rss_mb": usage.ru_maxrss / 1024}
 
 
 def measure(size: int, share: float) -> dict[str, Any]:
@@ -101,10 +104,11 @@ def main() -> None:
                "machine": "2-core build machine"}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "scan.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
-    print("| studies | wall | studies/s | candidates | kept (in landscape) | peak RSS | archive |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| studies | wall | studies/s | CPU | load avg | candidates | kept (in landscape) | peak RSS | archive |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['size']:,} | {r['wall_s']:.1f} s | {r['studies_per_s']:,.0f} | {r['candidates']:,} | "
+        print(f"| {r['size']:,} | {r['wall_s']:.1f} s | {r['studies_per_s']:,.0f} | {r['cpu_s']:.1f} s | "
+              f"{r['load_average']:.1f} | {r['candidates']:,} | "
               f"{r['kept']:,} ({r['in_landscape']:,}) | {r['max_rss_mb']:,.0f} MB | "
               f"{r['archive_bytes'] / 2**20:,.0f} MB |")
     print(f"\nwhole registry ({REGISTRY:,} studies) at {rate:,.0f}/s: {REGISTRY / rate / 60:.1f} min")

@@ -35,7 +35,9 @@ KEYS = {
     "indications": ["indication"],
     "phases": ["phase"],
     "status_groups": ["overall_status"],
+    "trial_found_by": ["nct_id"],
 }
+# registry_scans and scan_only_trials are empty without a scan: tests/test_scan.py checks their keys
 NULLABLE = {"landscape": {"phase", "indication"}}  # observational trials have no phase; some no indication
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker import db, heartbeat, sandbox
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
     from tracker import landscape
     from tracker.reporting import RefreshResult, Reporter
+    from tracker.scan import ScanResult
 
 # the refresh, the classifier and the HTTP client are imported where they are used: `tracker sql` and
 # `tracker status` start half a second sooner without them
@@ -40,12 +42,26 @@ def run_refresh(settings: Settings, *, full: bool = False, trigger: str = "cli",
 
     `allow_scope_drop` confirms a full run that takes much of the landscape out of scope at once.
     """
-    from tracker import refresh
+    from tracker import refresh, scans
 
+    queries = scope if scope is not None else scope_for(settings)
+    # trials a registry scan found that no search returns are asked for by id, so they stay fresh and in scope
+    queries = queries + scans.scan_queries(settings.db_path)
     return refresh.run_refresh(
-        settings, scope if scope is not None else scope_for(settings), full=full, trigger=trigger,
+        settings, queries, full=full, trigger=trigger,
         transport=transport, reporter=reporter, cancel=cancel, allow_scope_drop=allow_scope_drop,
     )
+
+
+def scan(settings: Settings, *, archive: Path | None = None, transport: httpx.BaseTransport | None = None,
+         reporter: Reporter | None = None, cancel: threading.Event | None = None,
+         scope: list[ScopeQuery] | None = None) -> ScanResult:
+    """Scan CT.gov's whole registry (its bulk archive, downloaded unless `archive` is given) and store the
+    trials that belong to the landscape or the scope, as if a refresh had fetched them; publish."""
+    from tracker import scan as registry_scan
+
+    return registry_scan.run_scan(settings, scope if scope is not None else scope_for(settings), archive_file=archive,
+                                  transport=transport, reporter=reporter, cancel=cancel)
 
 
 def classify(settings: Settings) -> landscape.ClassifyResult:

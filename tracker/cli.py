@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -53,6 +54,29 @@ def refresh(full: bool, allow_scope_drop: bool) -> None:
             result = api.run_refresh(settings, full=full, reporter=reporter, allow_scope_drop=allow_scope_drop)
     else:
         result = api.run_refresh(settings, full=full, reporter=reporter, allow_scope_drop=allow_scope_drop)
+    if result.status == "failed":
+        raise click.ClickException(result.summary())
+    click.echo(result.summary())
+
+
+@cli.command()
+@click.option("--archive", "archive", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Scan this already downloaded archive (ctg-studies.json.zip) instead of downloading it.")
+@handle_errors
+def scan(archive: Path | None) -> None:
+    """Scan CT.gov's whole registry for the trials search alone misses, store them, and publish.
+
+    Downloads the bulk archive beside the database (resumable; ~2.7 GB), checks it is whole and
+    reconciles its entry count with /stats/size, classifies every study, and stores the trials in the
+    landscape or matching the scope as if a refresh had fetched them. A failed scan changes nothing.
+    `tracker sql "select * from scan_only_trials"` lists what only the scan found.
+
+    Example:
+
+        tracker scan
+        tracker scan --archive data/ctg-studies.json.zip
+    """
+    result = api.scan(load_settings(), archive=archive)
     if result.status == "failed":
         raise click.ClickException(result.summary())
     click.echo(result.summary())

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     import httpx
 
 # RefreshResult and Reporter (reporting.py) are the refresh's own types: its callers import them from here
-__all__ = ["Labelling", "Plan", "RefreshResult", "Reporter", "Run", "Stored", "classify", "close_scope",
+__all__ = ["Labelling", "Pipeline", "Plan", "RefreshResult", "Reporter", "Run", "Stored", "classify", "close_scope",
            "detect_changes", "plan_queries", "run_pipeline", "run_refresh"]
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,10 @@ class Run:
     result: RefreshResult
 
 
+# the stages between the run's start and its end: the scope queries (run_pipeline) or the registry scan
+Pipeline = Callable[[db.Connection, CtGov, "Run"], None]
+
+
 def run_refresh(
     settings: Settings,
     scope: Sequence[ScopeQuery],
@@ -98,11 +102,14 @@ def run_refresh(
     cancel: threading.Event | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     allow_scope_drop: bool = False,
+    pipeline: Pipeline | None = None,
+    mode: str | None = None,
 ) -> RefreshResult:
     """Refresh the working database from CT.gov and publish it; a failure leaves published data as it was.
 
     A full run that would take more than checks.SCOPE_DROP_SHARE of the trials in scope out of it fails
-    unless `allow_scope_drop` confirms it.
+    unless `allow_scope_drop` confirms it. `pipeline` and `mode` let another source of studies (the
+    registry scan's archive) run under the same lock, working copy, run bookkeeping and publish.
     """
     reporter = reporter or LogReporter()
     labelling = Labelling.load(settings)
@@ -112,8 +119,8 @@ def run_refresh(
         try:
             with db.writer(settings.work_path, memory_limit=settings.memory_limit) as con:
                 run = _start(con, settings, scope, labelling, full=full, trigger=trigger, reporter=reporter,
-                             now=now, allow_scope_drop=allow_scope_drop)
-                _run(con, run, CtGov(settings, transport=transport, cancel=cancel))
+                             now=now, allow_scope_drop=allow_scope_drop, mode=mode)
+                _run(con, run, CtGov(settings, transport=transport, cancel=cancel), pipeline or run_pipeline)
                 db.checkpoint(con)
             result = run.result
             if result.status == "failed" and result.dirty:
@@ -220,20 +227,20 @@ def detect_changes(con: db.Connection, run: Run) -> StageResult:
 
 def _start(con: db.Connection, settings: Settings, scope: Sequence[ScopeQuery], labelling: Labelling, *,
            full: bool, trigger: str, reporter: Reporter, now: Callable[[], datetime],
-           allow_scope_drop: bool) -> Run:
+           allow_scope_drop: bool, mode: str | None) -> Run:
     schema.prepare(con)
-    mode = "full" if full or _full_due(con, settings, now()) else "incremental"
+    mode = mode or ("full" if full or _full_due(con, settings, now()) else "incremental")
     started_at = now()
     run_id = runs.start_run(con, mode=mode, trigger=trigger, now=started_at)
     result = RefreshResult(run_id=run_id, status="running", mode=mode, trigger=trigger, started_at=started_at)
     return Run(settings, scope, labelling, reporter, now, allow_scope_drop, result)
 
 
-def _run(con: db.Connection, run: Run, client: CtGov) -> None:
+def _run(con: db.Connection, run: Run, client: CtGov, pipeline: Pipeline) -> None:
     """Run the pipeline; a failure is recorded in the run's row, a bug is recorded and raised."""
     try:
         with client:
-            run_pipeline(con, client, run)
+            pipeline(con, client, run)
     except Exception as exc:
         error = _as_tracker_error(exc, run.settings.work_path)
         if isinstance(error, CorruptDatabase):

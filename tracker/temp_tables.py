@@ -34,5 +34,7 @@ TEMP_TABLES: dict[str, str] = {
     "change_pairs": "consecutive versions to compare (nct_id, version_before, version_after, posted_date, source)",
     "detected": "one row per change found in change_pairs, before it is rated",
     "rated_changes": "frame: the detected changes with severity and reason, appended to versions.trial_changes",
+    # registry scan (scans.py)
+    "scan_evidence": "frame: why a scan kept each study (the sieve's evidence), appended to meta.scan_finds",
     "history_rows": "frame: the versions a history backfill fetched for one trial",
 }

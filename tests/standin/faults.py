@@ -8,6 +8,8 @@ The fault kinds and what a client sees:
 ``reset``           the request is read, then the socket is closed with ``SO_LINGER`` 0: a TCP RST, no response
 ``truncate_close``  headers with the full ``Content-Length``, half of the body, then the connection closes
 ``truncate_json``   a complete, well-framed HTTP response whose JSON body is cut in half
+``truncate_archive`` (script only) the bulk download sends half the archive and ends the response cleanly
+``cut_archive``     (script only) the bulk download sends half the archive and drops the connection
 ``empty_page``      (``p_empty_middle_page`` or the script) a ``/studies`` page *after the first* with
                     ``"studies": []`` and a token that resumes where it stopped; only while studies remain
 
@@ -27,7 +29,9 @@ from typing import Any, Final
 __all__ = ["FAULT_NAMES", "SCRIPT_NAMES", "FaultEngine", "Faults"]
 
 FAULT_NAMES: Final = ("429", "429ra", "500", "503", "reset", "truncate_close", "truncate_json")
-SCRIPT_NAMES: Final = frozenset({*FAULT_NAMES, "ok", "empty_page"})
+# the bulk download's own faults (bulk.py) are scripted only: a random mix never truncates an archive
+ARCHIVE_FAULTS: Final = ("truncate_archive", "cut_archive")
+SCRIPT_NAMES: Final = frozenset({*FAULT_NAMES, *ARCHIVE_FAULTS, "ok", "empty_page"})
 # how Faults.mixed spreads its rate: throttling and gateway errors are the common real failures
 _MIXED_SHARES: Final = (0.2, 0.15, 0.1, 0.2, 0.15, 0.1, 0.1)
 
@@ -51,6 +55,7 @@ class Faults:
     p_truncate_json: float = 0.0
     p_empty_middle_page: float = 0.0
     spurious_last_token: bool = True  # the real quirk: an exactly full last page still carries a token
+    honour_range: bool = True  # the bulk download answers Range with 206; False: always the whole archive
     delay_s: float = 0.0
     script: list[str] = field(default_factory=list)
 

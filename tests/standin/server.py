@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Final, TypedDict, cast
 
 from tests.standin.admin import handle_admin
+from tests.standin.bulk import DOWNLOAD_PATH, STATS_SIZE_PATH, ArchiveCache, serve_download, stats_size
 from tests.standin.faults import FaultEngine, Faults
 from tracker.demo.query import StudyQuery
 from tracker.demo.registry import Registry
@@ -74,6 +75,11 @@ class _FaultyHandler(Handler):
             standin._log(request, 0, fault)
             self._reset()
             return
+        if request.path == DOWNLOAD_PATH and _fault_response(fault, standin.faults) is None:
+            path = standin.archives.path(standin.registry)
+            status = serve_download(self, request, path, fault=fault, honour_range=standin.faults.honour_range)
+            standin._log(request, status, fault)
+            return
         response = _fault_response(fault, standin.faults) or standin.answer(
             _FaultedRequest(request.method, request.path, request.query, request.pairs, request.body, fault)
         )
@@ -126,6 +132,17 @@ class FaultyStandIn(StandIn):
         self._log_lock = threading.Lock()
         self._faults = faults or Faults()
         self._engine = FaultEngine(self._faults)
+        self.archives = ArchiveCache()
+        self.stats_size_delta = 0  # added to /stats/size's totalStudies, to fake a registry that moved
+
+    def answer(self, request: Request) -> Response:
+        if request.path == STATS_SIZE_PATH and request.method == "GET":
+            return stats_size(self.registry, self.stats_size_delta)
+        return super().answer(request)
+
+    def stop(self) -> None:
+        super().stop()
+        self.archives.clear()
 
     @property
     def faults(self) -> Faults:

@@ -70,7 +70,63 @@ class HistoryVersionBody(msgspec.Struct):
     study: msgspec.Raw
 
 
+class StatsSizeBody(msgspec.Struct):
+    totalStudies: Annotated[int, msgspec.Meta(ge=0, le=PAGE_SIZE * MAX_PAGES)]
+
+
+class _Intervention(msgspec.Struct):
+    type: str | None = None
+    name: str | None = None
+    description: str | None = None
+    otherNames: list[str] | None = None
+    armGroupLabels: list[str] | None = None
+
+
+class _ArmGroup(msgspec.Struct):
+    label: str | None = None
+    type: str | None = None
+    description: str | None = None
+    interventionNames: list[str] | None = None
+
+
+class _Arms(msgspec.Struct):
+    interventions: list[_Intervention] | None = None
+    armGroups: list[_ArmGroup] | None = None
+
+
+class _ScanIdentification(msgspec.Struct):
+    nctId: str | None = None
+    briefTitle: str | None = None
+    officialTitle: str | None = None
+    acronym: str | None = None
+
+
+class _Description(msgspec.Struct):
+    briefSummary: str | None = None
+    detailedDescription: str | None = None
+
+
+class _Conditions(msgspec.Struct):
+    conditions: list[str] | None = None
+    keywords: list[str] | None = None
+
+
+class _ScanProtocol(msgspec.Struct):
+    identificationModule: _ScanIdentification | None = None
+    armsInterventionsModule: _Arms | None = None
+    descriptionModule: _Description | None = None
+    conditionsModule: _Conditions | None = None
+
+
+class ScanStudy(msgspec.Struct):
+    """What a registry scan reads of a study to decide whether it is worth storing; the rest is skipped."""
+
+    protocolSection: _ScanProtocol | None = None
+
+
 _page_decoder = msgspec.json.Decoder(_PageBody)
+_scan_decoder = msgspec.json.Decoder(ScanStudy)
+_stats_size_decoder = msgspec.json.Decoder(StatsSizeBody)
 _history_index_decoder = msgspec.json.Decoder(HistoryIndexBody)
 _history_version_decoder = msgspec.json.Decoder(HistoryVersionBody)
 _keys_decoder = msgspec.json.Decoder(_StudyKeys)
@@ -149,3 +205,15 @@ def decode_history_version(content: bytes, url: str) -> HistoryVersionBody:
 
 def decode_version(content: bytes, url: str) -> VersionBody:
     return _version_decoder.decode(content)
+
+
+def decode_stats_size(content: bytes, url: str) -> StatsSizeBody:
+    return _stats_size_decoder.decode(content)
+
+
+def scan_study(raw: bytes) -> ScanStudy | None:
+    """The texts a scan sieves of one study's JSON, or None when they are not what CT.gov writes."""
+    try:
+        return _scan_decoder.decode(raw)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None

@@ -28,6 +28,7 @@ from tracker.ctgov.bodies import (
     decode_history_index,
     decode_history_version,
     decode_page,
+    decode_stats_size,
     decode_version,
     study_keys,
 )
@@ -160,6 +161,24 @@ class CtGov:
         """GET /version: the API version and the timestamp of CT.gov's last data refresh."""
         body = self._get("/version", {}, decode=decode_version, attempts=attempts)
         return ApiVersion(api_version=body.apiVersion, data_timestamp=body.dataTimestamp)
+
+    def fetch_total_studies(self) -> int:
+        """GET /stats/size: how many studies the whole registry holds (`totalStudies`)."""
+        body = self._get("/stats/size", {}, decode=decode_stats_size)
+        return int(body.totalStudies)
+
+    @contextmanager
+    def stream(self, path: str, params: Mapping[str, str], headers: Mapping[str, str]) -> Iterator[httpx.Response]:
+        """One throttled GET whose body the caller reads as it comes (the bulk archive: gigabytes, minutes).
+
+        Only each read is timed (TRACKER_TIMEOUT), not the whole exchange, which may rightly take minutes.
+        """
+        self.throttle.wait()
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled("scan cancelled by shutdown; nothing it fetched was kept")
+        self.requests += 1
+        with self._client.stream("GET", path, params=params, headers=dict(headers)) as response:
+            yield response
 
     def fetch_history_index(self, nct_id: str) -> list[HistoryEntry]:
         """GET {history}/studies/{NCT}/history: the versions CT.gov keeps of a study, oldest first.

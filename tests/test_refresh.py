@@ -158,6 +158,9 @@ def test_full_reconciliation_marks_trials_that_left_the_scope(tmp_path: Path, st
         module["interventions"] = [{"type": "OTHER", "name": "Observation"}]
         module["armGroups"] = [{"label": "Observation", "type": "OTHER"}]
         study.get("derivedSection", {}).pop("interventionBrowseModule", None)
+        # the scope also searches titles for agent names: a trial that left names none there either
+        identification = study["protocolSection"]["identificationModule"]
+        identification["briefTitle"] = identification["officialTitle"] = "Observation of a disease"
 
     standin.registry.advance(1)
     standin.registry.update(leaving, rename)

@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -148,14 +148,10 @@ def run_pipeline(con: db.Connection, client: CtGov, run: Run) -> None:
         since = plan.windows.get(query.key)
         _start_query(client, run, query, since, index, len(plan.queries))
         for attempt in ingest.attempts(con, client, query, since):
-            for batch in ingest.fetch(client, query, attempt, timings):
-                with _timed(timings, "load"), db.transaction(con), loading.incoming(con, batch) as frame:
-                    loaded = loading.load_raw_versions(con, frame, run_id=run.result.run_id, query_key=query.key,
-                                                       now=run.now())
-                    loading.normalize(con, loaded)
-                run.result.dirty = True
-                attempt.add(loaded)
-                run.reporter.page_loaded(query, len(attempt.ids), attempt.paging.total_count)
+            # closing: a failed load ends the fetching thread now, not when the generator is collected
+            with closing(ingest.fetch(client, query, attempt, timings)) as batches:
+                for batch in batches:
+                    _load(con, run, query, attempt, batch)
         _record_query(con, run, query, since, attempt.stats)
     with db.transaction(con):
         stored = close_scope(con, run, plan)
@@ -163,6 +159,16 @@ def run_pipeline(con: db.Connection, client: CtGov, run: Run) -> None:
         detect_changes(con, run)
         schema.build_marts(con)
         _finish(con, client, run, plan, stored)
+
+
+def _load(con: db.Connection, run: Run, query: ScopeQuery, attempt: ingest.Attempt, batch: loading.Batch) -> None:
+    """Load raw versions and normalize one batch, in a transaction of its own."""
+    with _timed(run.result.timings, "load"), db.transaction(con), loading.incoming(con, batch) as frame:
+        loaded = loading.load_raw_versions(con, frame, run_id=run.result.run_id, query_key=query.key, now=run.now())
+        loading.normalize(con, loaded)
+    run.result.dirty = True
+    attempt.add(loaded)
+    run.reporter.page_loaded(query, len(attempt.ids), attempt.paging.total_count)
 
 
 def plan_queries(con: db.Connection, client: CtGov, run: Run) -> Plan | None:

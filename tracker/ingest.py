@@ -167,8 +167,10 @@ def _paged(client: CtGov, query: ScopeQuery, attempt: Attempt) -> Iterator[loadi
         studies.extend(page.studies)
         # a few pages per transaction: fewer commits, and a buffer that does not grow with the corpus
         if len(studies) >= LOAD_BATCH:
-            yield loading.Batch(query.key, loading.page_frame(studies, url, keys), url)
+            batch = loading.Batch(query.key, loading.page_frame(studies, url, keys), url)
+            # the records' bytes are in the frame now: not held twice while the batch waits for the loader
             studies, keys = [], []
+            yield batch
     if studies:
         yield loading.Batch(query.key, loading.page_frame(studies, url, keys), url)
 

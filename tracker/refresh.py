@@ -10,7 +10,8 @@
     detect changes  snapshots, compared and rated                        (changes/stage.py)
 
 and `run_refresh` publishes what they leave (publish.py), under the lock and recovery of recovery.py.
-Fetch, load and normalize alternate batch by batch, so memory does not grow with the corpus.
+Fetch runs in its own thread one batch ahead of load and normalize (ingest.fetch), so the network and
+DuckDB work at once; batches are bounded, so memory does not grow with the corpus.
 """
 
 from __future__ import annotations
@@ -135,9 +136,9 @@ def run_refresh(
 def run_pipeline(con: db.Connection, client: CtGov, run: Run) -> None:
     """The stages of one refresh in order, on the working database; run_refresh then publishes.
 
-    Fetch, load raw versions and normalize alternate a batch of pages at a time, each batch in its own
-    transaction; classify and detect changes run once every query is in, in the transaction that ends
-    the run.
+    Fetch (in its own thread, a batch ahead), load raw versions and normalize go a batch of pages at a
+    time, each batch in its own transaction; classify and detect changes run once every query is in, in
+    the transaction that ends the run.
     """
     plan = plan_queries(con, client, run)
     if plan is None:

@@ -1,8 +1,8 @@
 """The fetch stage of a refresh: each scope query paged to its end, a few pages at a time, and reconciled.
 
 refresh.run_pipeline loads and normalizes each batch as it comes while the next one is fetched in a
-thread of its own, so memory does not grow with the corpus. A query whose distinct studies do not add up to CT.gov's totalCount is asked once more before
-the run fails.
+thread of its own, so memory does not grow with the corpus. A query whose distinct studies do not add
+up to CT.gov's totalCount is asked once more before the run fails.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ part of the landscape out of scope at once fails unless the user confirms it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated
 
 import msgspec
@@ -61,8 +62,23 @@ class _Record(msgspec.Struct):
 _record_decoder = msgspec.json.Decoder(_Record)
 
 
+@dataclass(frozen=True)
+class RecordKeys:
+    """What the load needs of a record that passed the checks: read in the same decode, not a second one."""
+
+    nct_id: str
+    last_update_post_date: str | None
+    last_update_post_date_type: str | None
+    version_holder: str | None
+
+
 def record_problem(raw: bytes) -> str | None:
     """Why one study record cannot be stored (None when it can): no id, a malformed id, missing modules."""
+    checked = _checked(raw)
+    return checked if isinstance(checked, str) else None
+
+
+def _checked(raw: bytes) -> RecordKeys | str:
     try:
         record = _record_decoder.decode(raw)
     except msgspec.DecodeError as exc:
@@ -71,14 +87,18 @@ def record_problem(raw: bytes) -> str | None:
     if not NCT_ID.fullmatch(nct_id):
         shown = repr(nct_id) if len(nct_id) <= 40 else f"{nct_id[:40]!r}…"
         return f"nctId {shown} is not NCT followed by 8 digits"
-    return None
+    posted = record.protocolSection.statusModule.lastUpdatePostDateStruct
+    misc = record.derivedSection.miscInfoModule if record.derivedSection else None
+    return RecordKeys(nct_id, posted.date if posted else None, posted.type if posted else None,
+                      misc.versionHolder if misc else None)
 
 
-def check_records(studies: Sequence[bytes], *, label: str, page: int, url: str) -> None:
-    """Raise CtGovError naming the first malformed records of a page; nothing of the run is kept then."""
-    problems = [(n, problem) for n, raw in enumerate(studies, start=1) if (problem := record_problem(raw))]
+def check_records(studies: Sequence[bytes], *, label: str, page: int, url: str) -> list[RecordKeys]:
+    """Each record's keys; CtGovError naming the first malformed records of a page, and nothing of the run kept."""
+    checked = [_checked(raw) for raw in studies]
+    problems = [(n, problem) for n, problem in enumerate(checked, start=1) if isinstance(problem, str)]
     if not problems:
-        return
+        return [keys for keys in checked if isinstance(keys, RecordKeys)]
     shown = "; ".join(f"record {n}: {problem}" for n, problem in problems[:MAX_REASONS_SHOWN])
     more = f" (+{len(problems) - MAX_REASONS_SHOWN} more)" if len(problems) > MAX_REASONS_SHOWN else ""
     raise CtGovError(

@@ -1,15 +1,17 @@
 """The fetch stage of a refresh: each scope query paged to its end, a few pages at a time, and reconciled.
 
-refresh.run_pipeline loads and normalizes each batch as it comes, so memory does not grow with the
-corpus. A query whose distinct studies do not add up to CT.gov's totalCount is asked once more before
-the run fails.
+refresh.run_pipeline loads and normalizes each batch as it comes while the next one is fetched in a
+thread of its own, so memory does not grow with the corpus. A query whose distinct studies do not add
+up to CT.gov's totalCount is asked once more before the run fails.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 
 RECONCILE_ATTEMPTS = 2  # a query whose count does not add up is asked once more before the run fails
 LOAD_BATCH = 4000  # studies per load transaction: about 60 MB of JSON at CT.gov's 15 KB mean
+QUEUED_BATCHES = 1  # batches made ready while the one before loads: enough to keep both sides busy
 
 
 @dataclass
@@ -95,29 +98,81 @@ def attempts(con: db.Connection, client: CtGov, query: ScopeQuery, since: date |
     )
 
 
-def fetch(client: CtGov, query: ScopeQuery, attempt: Attempt, timings: dict[str, float]) -> Iterator[loading.Batch]:
-    """Page one query to its end, checking each record, and yield its studies a few pages at a time."""
-    paging = attempt.paging
-    buffer: list[bytes] = []
-    url = ""
-    started = time.perf_counter()
-    for page in client.iter_pages(attempt.params):
+def fetch(client: CtGov, query: ScopeQuery, attempt: Attempt,
+          timings: dict[str, float]) -> Generator[loading.Batch, None, None]:
+    """Page one query to its end and yield its studies a few pages at a time, checked and made into frames.
+
+    The pages are fetched, checked and framed in a thread of their own while the caller loads the batch
+    before: the network and the Python work do not wait for DuckDB, nor DuckDB for them. At most
+    QUEUED_BATCHES wait, so memory stays bounded; when the caller stops early (its load failed), the
+    thread stops after the request in flight.
+    """
+    batches: queue.Queue[loading.Batch | BaseException | None] = queue.Queue(maxsize=QUEUED_BATCHES)
+    stop = threading.Event()
+    worker = threading.Thread(target=_produce, args=(client, query, attempt, timings, batches, stop),
+                              name=f"fetch {query.key}", daemon=True)
+    worker.start()
+    try:
+        while (item := batches.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _produce(client: CtGov, query: ScopeQuery, attempt: Attempt, timings: dict[str, float],
+             batches: queue.Queue[loading.Batch | BaseException | None], stop: threading.Event) -> None:
+    """fetch's thread: every batch of the query, then None; or the error that ended the paging."""
+    try:
+        started = time.perf_counter()
+        for batch in _paged(client, query, attempt):
+            timings["fetch"] += time.perf_counter() - started
+            if not _put(batches, batch, stop):
+                return
+            started = time.perf_counter()
         timings["fetch"] += time.perf_counter() - started
-        paging.pages += 1
+        _put(batches, None, stop)
+    except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
+        _put(batches, exc, stop)
+
+
+def _put(batches: queue.Queue[loading.Batch | BaseException | None], item: loading.Batch | BaseException | None,
+         stop: threading.Event) -> bool:
+    """Wait for room in the queue, unless the caller has stopped taking batches."""
+    while not stop.is_set():
+        try:
+            batches.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _paged(client: CtGov, query: ScopeQuery, attempt: Attempt) -> Iterator[loading.Batch]:
+    """The pages of one pass over a query, each record checked once, as batches of about LOAD_BATCH studies."""
+    paging = attempt.paging
+    studies: list[bytes] = []
+    keys: list[checks.RecordKeys] = []
+    url = ""
+    for page in client.iter_pages(attempt.params):
         url = page.url
+        paging.pages += 1
         if paging.pages == 1:
             paging.total_count = page.total_count
-        checks.check_records(page.studies, label=query.label, page=paging.pages, url=page.url)
+        keys.extend(checks.check_records(page.studies, label=query.label, page=paging.pages, url=page.url))
         if not page.studies:
             paging.empty_pages += 1
-        buffer.extend(page.studies)
+        studies.extend(page.studies)
         # a few pages per transaction: fewer commits, and a buffer that does not grow with the corpus
-        if len(buffer) >= LOAD_BATCH:
-            yield loading.Batch(query.key, buffer, url)
-            buffer = []
-        started = time.perf_counter()
-    if buffer:
-        yield loading.Batch(query.key, buffer, url)
+        if len(studies) >= LOAD_BATCH:
+            batch = loading.Batch(query.key, loading.page_frame(studies, url, keys), url)
+            # the records' bytes are in the frame now: not held twice while the batch waits for the loader
+            studies, keys = [], []
+            yield batch
+    if studies:
+        yield loading.Batch(query.key, loading.page_frame(studies, url, keys), url)
 
 
 def _notes(con: db.Connection, query: ScopeQuery, attempt: Attempt) -> list[str]:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import polars as pl
 
@@ -23,12 +24,25 @@ NORMALIZE_DIR = "normalize"
 PARSE_BATCHES = 4
 
 
+class Keys(Protocol):
+    """A study's keys as the record checks (checks.RecordKeys) or ctgov.study_keys read them."""
+
+    @property
+    def nct_id(self) -> str | None: ...
+    @property
+    def last_update_post_date(self) -> str | None: ...
+    @property
+    def last_update_post_date_type(self) -> str | None: ...
+    @property
+    def version_holder(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Batch:
-    """What the fetch stage hands the load: a few pages of one scope query, each study as CT.gov sent it."""
+    """What the fetch stage hands the load: a few pages of one scope query, made into page_frame's frame."""
 
     query_key: str
-    studies: list[bytes]
+    frame: pl.DataFrame
     url: str  # the last page's, for errors
 
 
@@ -48,11 +62,34 @@ def begin(con: db.Connection) -> None:
 
 # CT.gov rewrites versionHolder every day, so it is no part of a study's content
 _VERSION_HOLDER = re.compile(rb'"versionHolder"\s*:\s*"[^"]*"')
+_HOLDER_NAME = b'"versionHolder"'
 
 
-def page_frame(studies: list[bytes], url: str) -> pl.DataFrame:
-    """One row per study of a page: its keys, a content hash without versionHolder, and its JSON text."""
-    keys = [study_keys(raw) for raw in studies]
+def content_hash(raw: bytes) -> str:
+    """md5 of the study's JSON without versionHolder: the digest of `_VERSION_HOLDER.sub(b"", raw)`, unchanged.
+
+    The regex starts at the name's first occurrence (a fast byte search) rather than scanning the whole
+    record, and the parts around each match are hashed in place instead of copied into a new string.
+    """
+    digest = hashlib.md5()
+    view = memoryview(raw)
+    start = 0
+    first = raw.find(_HOLDER_NAME)
+    if first >= 0:
+        for match in _VERSION_HOLDER.finditer(raw, first):
+            digest.update(view[start:match.start()])
+            start = match.end()
+    digest.update(view[start:])
+    return digest.hexdigest()
+
+
+def page_frame(studies: list[bytes], url: str, keys: Sequence[Keys] | None = None) -> pl.DataFrame:
+    """One row per study of a page: its keys, a content hash without versionHolder, and its JSON text.
+
+    `keys` are the studies' keys when the record checks have read them already.
+    """
+    if keys is None:
+        keys = [study_keys(raw) for raw in studies]
     missing = sum(1 for k in keys if not k.nct_id)
     if missing:
         raise CtGovError(f"{missing} study record(s) in the page have no protocolSection.identificationModule.nctId",
@@ -60,11 +97,12 @@ def page_frame(studies: list[bytes], url: str) -> pl.DataFrame:
     return pl.DataFrame({
         "row_no": range(len(studies)),
         "nct_id": [k.nct_id for k in keys],
-        "content_hash": [hashlib.md5(_VERSION_HOLDER.sub(b"", raw)).hexdigest() for raw in studies],
+        "content_hash": [content_hash(raw) for raw in studies],
         "last_update_post_date": [k.last_update_post_date for k in keys],
         "last_update_post_date_type": [k.last_update_post_date_type for k in keys],
         "version_holder": [k.version_holder for k in keys],
-        "payload": [raw.decode("utf-8") for raw in studies],
+        # the pages were checked as UTF-8 when they arrived: polars makes the text without a Python str each
+        "payload": pl.Series(studies, dtype=pl.Binary).cast(pl.String),
     }, schema={"row_no": pl.Int64, "nct_id": pl.String, "content_hash": pl.String, "last_update_post_date": pl.String,
                "last_update_post_date_type": pl.String, "version_holder": pl.String, "payload": pl.String})
 
@@ -72,11 +110,10 @@ def page_frame(studies: list[bytes], url: str) -> pl.DataFrame:
 @contextmanager
 def incoming(con: db.Connection, batch: Batch) -> Iterator[pl.DataFrame]:
     """The batch as the frame incoming_page, which both load stages read, for the length of the block."""
-    frame = page_frame(batch.studies, batch.url)
     # several Arrow batches, so that DuckDB parses the JSON on every core
-    db.register(con, "incoming_page", frame, batches=PARSE_BATCHES)
+    db.register(con, "incoming_page", batch.frame, batches=PARSE_BATCHES)
     try:
-        yield frame
+        yield batch.frame
     finally:
         db.unregister(con, "incoming_page")
 

@@ -10,7 +10,8 @@
     detect changes  snapshots, compared and rated                        (changes/stage.py)
 
 and `run_refresh` publishes what they leave (publish.py), under the lock and recovery of recovery.py.
-Fetch, load and normalize alternate batch by batch, so memory does not grow with the corpus.
+Fetch runs in its own thread one batch ahead of load and normalize (ingest.fetch), so the network and
+DuckDB work at once; batches are bounded, so memory does not grow with the corpus.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -142,9 +143,9 @@ def run_refresh(
 def run_pipeline(con: db.Connection, client: CtGov, run: Run) -> None:
     """The stages of one refresh in order, on the working database; run_refresh then publishes.
 
-    Fetch, load raw versions and normalize alternate a batch of pages at a time, each batch in its own
-    transaction; classify and detect changes run once every query is in, in the transaction that ends
-    the run.
+    Fetch (in its own thread, a batch ahead), load raw versions and normalize go a batch of pages at a
+    time, each batch in its own transaction; classify and detect changes run once every query is in, in
+    the transaction that ends the run.
     """
     plan = plan_queries(con, client, run)
     if plan is None:
@@ -155,14 +156,10 @@ def run_pipeline(con: db.Connection, client: CtGov, run: Run) -> None:
         since = plan.windows.get(query.key)
         _start_query(client, run, query, since, index, len(plan.queries))
         for attempt in ingest.attempts(con, client, query, since):
-            for batch in ingest.fetch(client, query, attempt, timings):
-                with _timed(timings, "load"), db.transaction(con), loading.incoming(con, batch) as frame:
-                    loaded = loading.load_raw_versions(con, frame, run_id=run.result.run_id, query_key=query.key,
-                                                       now=run.now())
-                    loading.normalize(con, loaded)
-                run.result.dirty = True
-                attempt.add(loaded)
-                run.reporter.page_loaded(query, len(attempt.ids), attempt.paging.total_count)
+            # closing: a failed load ends the fetching thread now, not when the generator is collected
+            with closing(ingest.fetch(client, query, attempt, timings)) as batches:
+                for batch in batches:
+                    _load(con, run, query, attempt, batch)
         _record_query(con, run, query, since, attempt.stats)
     with db.transaction(con):
         stored = close_scope(con, run, plan)
@@ -170,6 +167,16 @@ def run_pipeline(con: db.Connection, client: CtGov, run: Run) -> None:
         detect_changes(con, run)
         schema.build_marts(con)
         _finish(con, client, run, plan, stored)
+
+
+def _load(con: db.Connection, run: Run, query: ScopeQuery, attempt: ingest.Attempt, batch: loading.Batch) -> None:
+    """Load raw versions and normalize one batch, in a transaction of its own."""
+    with _timed(run.result.timings, "load"), db.transaction(con), loading.incoming(con, batch) as frame:
+        loaded = loading.load_raw_versions(con, frame, run_id=run.result.run_id, query_key=query.key, now=run.now())
+        loading.normalize(con, loaded)
+    run.result.dirty = True
+    attempt.add(loaded)
+    run.reporter.page_loaded(query, len(attempt.ids), attempt.paging.total_count)
 
 
 def plan_queries(con: db.Connection, client: CtGov, run: Run) -> Plan | None:

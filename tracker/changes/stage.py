@@ -54,8 +54,10 @@ def run_stage(con: db.Connection, domain: Domain, rules: Rules, *, run_id: int, 
     baseline = _is_baseline(con, run_id)
     relabelled = relabel(con, domain, rules, run_id=run_id, now=now, record=not baseline)
     stored = db.fetch_frame(con, "select nct_id from run_seen where outcome <> 'unchanged'")
-    migrated = _migrate(con, domain)
     written = versions.snapshot_current(con, stored)
+    # after this run's versions: before them, each of a first run's trials lacks a snapshot and would be
+    # snapshotted twice
+    migrated = _migrate(con, domain)
     con.execute("""
         create or replace temp table new_versions as
         select version_id from raw.studies where nct_id in (select nct_id from run_seen where outcome <> 'unchanged')

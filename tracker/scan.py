@@ -227,8 +227,8 @@ def _load(con: db.Connection, run: refresh.Run, scan: _Scan, studies: list[bytes
     """Store kept studies as a refresh stores a batch of pages, with the source 'scan'."""
     scan.batches += 1
     url = str(scan.info.path)
-    checks.check_records(studies, label="registry scan", page=scan.batches, url=url)
-    batch = loading.Batch(scans.SCAN_KEY, studies, url)
+    keys = checks.check_records(studies, label="registry scan", page=scan.batches, url=url)
+    batch = loading.Batch(scans.SCAN_KEY, loading.page_frame(studies, url, keys), url)
     with db.transaction(con), loading.incoming(con, batch) as frame:
         loaded = loading.load_raw_versions(con, frame, run_id=run.result.run_id, query_key=scans.SCAN_KEY,
                                            now=run.now())

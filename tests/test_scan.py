@@ -1,7 +1,7 @@
 """`tracker scan` over real loopback HTTP: the stand-in serves the bulk archive in CT.gov's layout.
 
 The registry holds synthetic landscape trials, background trials no scope should keep, and four trials
-written so that the scope's searches miss them: a class-only name ("Anti-PD-1 monoclonal antibody"), a
+written so that the scope's searches miss them: a class-only name ("PD-1 blocking antibody"), a
 joined spelling the NK searches do not ask for ("NKcells"), a code spelled apart in a way no scope query
 asks for ("BGB A-317", tislelizumab), and an agent named only in the brief summary. The scan must find
 them, mark them found by the scan alone, and leave the landscape a refresh fetching the same trials by
@@ -30,7 +30,7 @@ from tracker.errors import ArchiveError
 from tracker.scope import id_queries
 
 MISSED = {
-    "NCT98000001": ("Anti-PD-1 monoclonal antibody", None, True),
+    "NCT98000001": ("PD-1 blocking antibody", None, True),
     "NCT98000002": ("Haploidentical NKcells", None, True),
     "NCT98000003": ("BGB A-317", None, True),
     "NCT98000004": ("Investigational antibody", "This study tests pembrolizumab given every three weeks "

@@ -106,19 +106,24 @@ class IndicationMapper:
         )
 
     def _yield(self, found: pl.DataFrame) -> pl.DataFrame:
-        """Drop each code whose yield_to names another code (or the area of another code) the trial has."""
-        rules = [(d.code, target) for d in self.indications.definitions for target in d.yield_to]
+        """Drop each code whose yield_to names another code (or the area of another code) the trial has, and
+        each code found only through an ancestor term whose ancestor_yield_to does."""
+        rules: list[tuple[str, str, str | None]] = [
+            (d.code, target, None) for d in self.indications.definitions for target in d.yield_to]
+        rules += [(d.code, target, "mesh_ancestor") for d in self.indications.definitions
+                  for target in d.ancestor_yield_to]
         if not rules or found.is_empty():
             return found
-        yields = pl.DataFrame(rules, schema={"indication": pl.String, "yield_to": pl.String}, orient="row")
+        yields = pl.DataFrame(rules, schema={"indication": pl.String, "yield_to": pl.String, "only_source": pl.String},
+                              orient="row")
         others = found.select("nct_id", other=pl.col("indication"), other_area=pl.col("indication_area"))
-        pairs = found.select("nct_id", "indication").join(yields, on="indication").join(others, on="nct_id")
+        pairs = found.select("nct_id", "indication", "source").join(yields, on="indication").join(others, on="nct_id")
         dropped = pairs.filter(
             (pl.col("other") != pl.col("indication"))
             & ((pl.col("other") == pl.col("yield_to")) | (pl.col("other_area") == pl.col("yield_to")))
+            & (pl.col("only_source").is_null() | (pl.col("source") == pl.col("only_source")))
         ).select("nct_id", "indication").unique()
         return found.join(dropped, on=["nct_id", "indication"], how="anti")
-
 
 def _digits(mesh_id: str) -> str | None:
     match = re.fullmatch(r"D0*(\d+)", mesh_id.strip())

@@ -309,6 +309,7 @@ class IndicationDef:
     text: tuple[str, ...]
     exclude: tuple[str, ...] = ()
     yield_to: tuple[str, ...] = ()
+    ancestor_yield_to: tuple[str, ...] = ()
     note: str = ""
 
 

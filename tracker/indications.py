@@ -63,10 +63,13 @@ class IndicationMapper:
         strong = pl.concat([firm, text], how="diagonal_relaxed").with_columns(
             indication_area=pl.col("indication").replace_strict(self.areas, return_dtype=pl.String))
         weak = (
-            mesh.join(self.weak_terms, on="term_key").select("nct_id", "indication", evidence="term")
-            .unique(["nct_id", "indication"], keep="first")
-            .with_columns(source=pl.lit("mesh_ancestor"),
-                          indication_area=pl.col("indication").replace_strict(self.areas, return_dtype=pl.String))
+            pl.concat([
+                mesh.join(self.weak_terms, on="term_key").select("nct_id", "indication", evidence="term")
+                .with_columns(source=pl.lit("mesh_ancestor")),
+                self._weak_text(conditions),
+            ])
+            .unique(["nct_id", "indication"], keep="first", maintain_order=True)
+            .with_columns(indication_area=pl.col("indication").replace_strict(self.areas, return_dtype=pl.String))
             .join(strong.select("nct_id", "indication_area").unique(), on=["nct_id", "indication_area"], how="anti")
         )
         found = pl.concat([strong, weak], how="diagonal_relaxed").unique(["nct_id", "indication"], keep="first",
@@ -104,6 +107,15 @@ class IndicationMapper:
             .unique(["nct_id", "indication"], keep="first", maintain_order=True)
             .with_columns(source=pl.lit("text"))
         )
+
+    def _weak_text(self, conditions: pl.DataFrame) -> pl.DataFrame:
+        """Every entry whose `weak_text` matches a condition (step c: kept only beside no code of its area)."""
+        normal = conditions.drop_nulls("condition").with_columns(normal=normalized(pl.col("condition")))
+        parts = [normal.filter(pl.col("normal").str.contains(polars_regex(d.weak_text)))
+                 .select("nct_id", indication=pl.lit(d.code), evidence="condition")
+                 for d in self.indications.definitions if d.weak_text]
+        empty = pl.DataFrame(schema={"nct_id": pl.String, "indication": pl.String, "evidence": pl.String})
+        return pl.concat([empty, *parts]).with_columns(source=pl.lit("text"))
 
     def _yield(self, found: pl.DataFrame) -> pl.DataFrame:
         """Drop each code whose yield_to names another code (or the area of another code) the trial has, and

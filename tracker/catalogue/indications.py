@@ -13,7 +13,8 @@ from tracker.catalogue.vocabulary import load_vocabulary
 INDICATION = Kind("indication", (
     Field("code"), Field("area"), Field("mesh", "strings"), Field("mesh_ids", "raw"),
     Field("ancestor", "strings", required=False), Field("text", "regexes"),
-    Field("exclude", "regexes", required=False), Field("yield_to", "strings", required=False),
+    Field("exclude", "regexes", required=False), Field("weak_text", "regexes", required=False),
+    Field("yield_to", "strings", required=False),
     Field("ancestor_yield_to", "strings", required=False), Field("note", required=False),
 ), key="code", unique_as="indication", named="indication")
 FALLBACK = Kind("fallback", (Field("code"), Field("note", required=False)))

@@ -63,10 +63,13 @@ class IndicationMapper:
         strong = pl.concat([firm, text], how="diagonal_relaxed").with_columns(
             indication_area=pl.col("indication").replace_strict(self.areas, return_dtype=pl.String))
         weak = (
-            mesh.join(self.weak_terms, on="term_key").select("nct_id", "indication", evidence="term")
-            .unique(["nct_id", "indication"], keep="first")
-            .with_columns(source=pl.lit("mesh_ancestor"),
-                          indication_area=pl.col("indication").replace_strict(self.areas, return_dtype=pl.String))
+            pl.concat([
+                mesh.join(self.weak_terms, on="term_key").select("nct_id", "indication", evidence="term")
+                .with_columns(source=pl.lit("mesh_ancestor")),
+                self._weak_text(conditions),
+            ])
+            .unique(["nct_id", "indication"], keep="first", maintain_order=True)
+            .with_columns(indication_area=pl.col("indication").replace_strict(self.areas, return_dtype=pl.String))
             .join(strong.select("nct_id", "indication_area").unique(), on=["nct_id", "indication_area"], how="anti")
         )
         found = pl.concat([strong, weak], how="diagonal_relaxed").unique(["nct_id", "indication"], keep="first",
@@ -105,20 +108,34 @@ class IndicationMapper:
             .with_columns(source=pl.lit("text"))
         )
 
+    def _weak_text(self, conditions: pl.DataFrame) -> pl.DataFrame:
+        """Every entry whose `weak_text` matches a condition (step c: kept only beside no code of its area)."""
+        normal = conditions.drop_nulls("condition").with_columns(normal=normalized(pl.col("condition")))
+        parts = [normal.filter(pl.col("normal").str.contains(polars_regex(d.weak_text)))
+                 .select("nct_id", indication=pl.lit(d.code), evidence="condition")
+                 for d in self.indications.definitions if d.weak_text]
+        empty = pl.DataFrame(schema={"nct_id": pl.String, "indication": pl.String, "evidence": pl.String})
+        return pl.concat([empty, *parts]).with_columns(source=pl.lit("text"))
+
     def _yield(self, found: pl.DataFrame) -> pl.DataFrame:
-        """Drop each code whose yield_to names another code (or the area of another code) the trial has."""
-        rules = [(d.code, target) for d in self.indications.definitions for target in d.yield_to]
+        """Drop each code whose yield_to names another code (or the area of another code) the trial has, and
+        each code found only through an ancestor term whose ancestor_yield_to does."""
+        rules: list[tuple[str, str, str | None]] = [
+            (d.code, target, None) for d in self.indications.definitions for target in d.yield_to]
+        rules += [(d.code, target, "mesh_ancestor") for d in self.indications.definitions
+                  for target in d.ancestor_yield_to]
         if not rules or found.is_empty():
             return found
-        yields = pl.DataFrame(rules, schema={"indication": pl.String, "yield_to": pl.String}, orient="row")
+        yields = pl.DataFrame(rules, schema={"indication": pl.String, "yield_to": pl.String, "only_source": pl.String},
+                              orient="row")
         others = found.select("nct_id", other=pl.col("indication"), other_area=pl.col("indication_area"))
-        pairs = found.select("nct_id", "indication").join(yields, on="indication").join(others, on="nct_id")
+        pairs = found.select("nct_id", "indication", "source").join(yields, on="indication").join(others, on="nct_id")
         dropped = pairs.filter(
             (pl.col("other") != pl.col("indication"))
             & ((pl.col("other") == pl.col("yield_to")) | (pl.col("other_area") == pl.col("yield_to")))
+            & (pl.col("only_source").is_null() | (pl.col("source") == pl.col("only_source")))
         ).select("nct_id", "indication").unique()
         return found.join(dropped, on=["nct_id", "indication"], how="anti")
-
 
 def _digits(mesh_id: str) -> str | None:
     match = re.fullmatch(r"D0*(\d+)", mesh_id.strip())

@@ -13,8 +13,9 @@ from tracker.catalogue.vocabulary import load_vocabulary
 INDICATION = Kind("indication", (
     Field("code"), Field("area"), Field("mesh", "strings"), Field("mesh_ids", "raw"),
     Field("ancestor", "strings", required=False), Field("text", "regexes"),
-    Field("exclude", "regexes", required=False), Field("yield_to", "strings", required=False),
-    Field("note", required=False),
+    Field("exclude", "regexes", required=False), Field("weak_text", "regexes", required=False),
+    Field("yield_to", "strings", required=False),
+    Field("ancestor_yield_to", "strings", required=False), Field("note", required=False),
 ), key="code", unique_as="indication", named="indication")
 FALLBACK = Kind("fallback", (Field("code"), Field("note", required=False)))
 
@@ -44,11 +45,12 @@ def _definition(table: Table, codes: dict[str, str], names: set[str]) -> Indicat
         table.fail("area", f"{code!r} belongs to area {codes[code]!r} in the vocabulary, not {area!r}")
     if not (table["mesh"] or table["ancestor"] or table["text"]):
         table.fail("text", "an indication needs at least one mesh, ancestor or text entry")
-    for name in table["yield_to"]:
-        if name not in names:
-            table.fail("yield_to", f"{name!r} is neither an indication code nor an area", needle=name)
-        if name == code:
-            table.fail("yield_to", "an indication cannot yield to itself", needle=name)
+    for field in ("yield_to", "ancestor_yield_to"):
+        for name in table[field]:
+            if name not in names:
+                table.fail(field, f"{name!r} is neither an indication code nor an area", needle=name)
+            if name == code:
+                table.fail(field, "an indication cannot yield to itself", needle=name)
     return IndicationDef(**{**table.values, "mesh_ids": _mesh_ids(table, len(table["mesh"]))})
 
 

@@ -308,7 +308,9 @@ class IndicationDef:
     ancestor: tuple[str, ...]
     text: tuple[str, ...]
     exclude: tuple[str, ...] = ()
+    weak_text: tuple[str, ...] = ()
     yield_to: tuple[str, ...] = ()
+    ancestor_yield_to: tuple[str, ...] = ()
     note: str = ""
 
 

@@ -17,6 +17,7 @@ Tracker exceptions; library code raises them, the CLI prints their message as on
     - QueryOutOfMemory     the statement needed more memory than the limit
   + Cancelled              a shutdown asked the refresh to stop; nothing it fetched was kept
   + ScopeDropRefused       a full run would take too much of the landscape out of scope at once
+  + ExportError            the export directory cannot be used, or what was written does not add up
 """
 
 from __future__ import annotations
@@ -104,6 +105,10 @@ class Cancelled(TrackerError):
 
 class ScopeDropRefused(TrackerError):
     "A full run would mark too many trials out of scope at once; it needs the user's confirmation"
+
+
+class ExportError(TrackerError):
+    "The export directory cannot be used, or the Parquet written does not add up to the views"
 
 
 def one_line(text: str) -> str:

@@ -124,6 +124,13 @@ def test_the_manifest_lists_views_rows_and_the_snapshot(env: Path, tmp_path: Pat
     assert manifest["views"]["trials"]["partitioned_by"] is None
 
 
+def test_a_directory_name_with_glob_characters(env: Path, tmp_path: Path) -> None:
+    target = tmp_path / "exports [v1] *"
+    result = export(target, "--views", "trials,trial_versions")
+    assert result.exit_code == 0, result.output
+    assert (target / "trial_versions" / "posted_month=2026-12").is_dir()
+
+
 def test_a_new_export_replaces_the_previous_one_whole(env: Path, tmp_path: Path) -> None:
     assert export(tmp_path).exit_code == 0
     (tmp_path / "notes.txt").write_text("mine")

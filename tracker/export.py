@@ -201,7 +201,7 @@ def copy_view(con: db.Connection, staging: Path, name: str, columns: list[tuple[
         written = db.copy_to_parquet(con, f'select * from main."{name}" limit 0', empty / "data_0.parquet")
     else:
         written = db.copy_to_parquet(con, query, folder, partition_by=partition)
-    in_files = db.parquet_rows(con, folder / "**" / "*.parquet")
+    in_files = db.parquet_rows(con, sorted(folder.rglob("*.parquet")))
     if not expected == written == in_files:
         raise ExportError(f"the export of {name} does not add up: the view holds {expected:,} rows, {written:,} were "
                           f"written and the files hold {in_files:,}; the previous export is unchanged")

@@ -235,3 +235,36 @@ def test_export_without_a_database(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("TRACKER_DB", str(tmp_path / "none.duckdb"))
     result = export(tmp_path / "out")
     assert result.exit_code == 1 and "run `tracker refresh`" in result.output and result.output.count("\n") == 1
+
+
+def test_a_publish_during_the_export_does_not_mix_snapshots(db_path: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The export reads the file it opened: a refresh that publishes meanwhile is the next export's."""
+    published = tmp_path / "tracker.duckdb"
+    shutil.copyfile(db_path, published)
+    newer = Settings(db_path=tmp_path / "newer" / "tracker.duckdb", max_rpm=0)
+    newer.db_path.parent.mkdir()
+    shutil.copyfile(db_path, newer.db_path)
+    studies = landscape_corpus()[:3]
+    for study in studies:
+        study["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": "2027-01-05", "type": "ACTUAL"}
+    fake = FakeCtGov(studies, data_timestamp="2027-01-06T09:00:05")
+    assert api.run_refresh(newer, scope=SCOPE, transport=fake.transport()).status == "succeeded"
+    with duckdb.connect(str(newer.db_path), read_only=True) as con:
+        assert con.execute("select count(*) from trial_versions where last_update_post_date >= '2027-01-01'"
+                           ).fetchall() == [(3,)]
+    real = exporting.db.copy_to_parquet
+    calls = {"n": 0}
+
+    def publish_midway(*args: Any, **kwargs: Any) -> int:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            os.replace(newer.db_path, published)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(exporting.db, "copy_to_parquet", publish_midway)
+    api.export(Settings(db_path=published), tmp_path / "out")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["snapshot"]["run_id"] == 2
+    assert not (tmp_path / "out" / "trial_versions" / "posted_month=2027-01").exists()
+    assert manifest["views"]["refresh_runs"]["rows"] == 2

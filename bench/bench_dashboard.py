@@ -10,7 +10,8 @@ moved status and phase), primary completion dates that slip from version to vers
 change for every status move and slip, so the Changes, Readouts and Trial pages read real-sized history.
 Each page is then run with Streamlit's AppTest and the default filters (Changes: every change since
 2000), with Streamlit's caches cleared before every run (cold: what the first visitor after a refresh
-waits for; one untimed run first imports the modules, as a running server has). The landscape page's queries are also timed one by one, uncached.
+waits for; one untimed run first imports the modules, as a running server has). The landscape page's
+queries are also timed one by one, uncached.
 """
 
 from __future__ import annotations

@@ -38,6 +38,11 @@ HISTORY = {"trial_versions": "last_update_post_date", "trial_changes": "posted_d
 # Hive's name for the partition of rows without a date (DuckDB reads it back as NULL)
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 KEPT = "the previous export in {} is unchanged"
+# a history view is copied this many rows at a time, by ranges of nct_id: trial_versions numbers each
+# trial's versions with a window that holds every row it passes, JSON payload included, so at 100,000
+# trials (1.6 GB of JSON) one copy failed at the 1 GB memory limit. A range of nct_id reaches the
+# table scans under the window; a hash of it does not (each chunk then read everything, 40 s apiece).
+CHUNK_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,20 @@ def export_query(view: str) -> tuple[str, str | None]:
     return f"select *, strftime({date_column}, '%Y-%m') as {PARTITION} from main.\"{view}\"", PARTITION
 
 
+def id_ranges(bounds: Sequence[str]) -> list[str]:
+    """WHERE clauses that split a view into consecutive ranges of nct_id, together covering every row."""
+    edges: list[str | None] = [None, *bounds, None]
+    clauses = []
+    for low, high in zip(edges, edges[1:], strict=False):
+        parts = ([f"nct_id >= {_quoted(low)}"] if low else []) + ([f"nct_id < {_quoted(high)}"] if high else [])
+        clauses.append(" and ".join(parts) or "true")
+    return clauses
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def manifest(result: ExportResult, exported_at: datetime) -> dict[str, Any]:
     """What a consumer checks an export against: the views, their rows and columns, the snapshot."""
     return {
@@ -166,7 +185,7 @@ def write_snapshot(settings: Settings, directory: Path, staging: Path, wanted: S
     """Copy the views from one read-only transaction on the published file: one snapshot across views."""
     con = db.connect(settings.db_path, read_only=True, memory_limit=settings.memory_limit)
     try:
-        db.set_spill_directory(con, staging / ".spill")
+        db.prepare_export(con, staging / ".spill")
         con.execute("begin transaction")
         available = db.public_views(con)
         macros = db.table_macros(con)
@@ -200,12 +219,23 @@ def copy_view(con: db.Connection, staging: Path, name: str, columns: list[tuple[
         _mkdir(empty, staging)
         written = db.copy_to_parquet(con, f'select * from main."{name}" limit 0', empty / "data_0.parquet")
     else:
-        written = db.copy_to_parquet(con, query, folder, partition_by=partition)
+        written = sum(db.copy_to_parquet(con, f"{query} where {where}", folder, partition_by=partition, append=True)
+                      for where in id_ranges(split_points(con, expected)))
     in_files = db.parquet_rows(con, sorted(folder.rglob("*.parquet")))
     if not expected == written == in_files:
         raise ExportError(f"the export of {name} does not add up: the view holds {expected:,} rows, {written:,} were "
                           f"written and the files hold {in_files:,}; the previous export is unchanged")
     return ViewExport(name, expected, columns, HISTORY.get(name))
+
+
+def split_points(con: db.Connection, rows: int) -> list[str]:
+    """nct_ids that cut a view of `rows` rows into chunks of about CHUNK_ROWS (none for a small view)."""
+    chunks = rows // CHUNK_ROWS + 1
+    if chunks < 2:
+        return []
+    cuts = [k / chunks for k in range(1, chunks)]
+    points = db.scalar(con, "select list_distinct(quantile_disc(nct_id, ?)) from main.trials", [cuts]) or []
+    return sorted(str(p) for p in points)
 
 
 def read_snapshot(con: db.Connection) -> dict[str, Any]:

@@ -32,14 +32,24 @@ def table_macros(con: Connection) -> list[str]:
     return [r[0] for r in rows]
 
 
-def set_spill_directory(con: Connection, path: Path) -> None:
-    """Spill a large partitioned copy into the export's own staging folder, deleted with it."""
-    con.execute(f"set temp_directory = {_literal(path)}")
+def prepare_export(con: Connection, spill: Path) -> None:
+    """Keep a large copy within the memory limit: spill into the export's staging folder, write rows as they come.
+
+    A partitioned copy holds each partition's rows until 524,288 have gathered; flushed every 4,096 rows, a
+    partition may be written as several files.
+    """
+    con.execute(f"set temp_directory = {_literal(spill)}")
+    con.execute("set preserve_insertion_order = false")
+    con.execute("set partitioned_write_flush_threshold = 4096")
 
 
-def copy_to_parquet(con: Connection, query: str, target: Path, *, partition_by: str | None = None) -> int:
-    """Write the rows of `query` as Parquet: one file at `target`, or a Hive-partitioned folder; the rows written."""
-    options = _OPTIONS + (f", partition_by ({partition_by})" if partition_by else "")
+def copy_to_parquet(con: Connection, query: str, target: Path, *, partition_by: str | None = None,
+                    append: bool = False) -> int:
+    """Write the rows of `query` as Parquet: one file at `target`, or a Hive-partitioned folder; the rows written.
+
+    `append` adds files (named by UUID) to a partitioned folder that earlier copies wrote.
+    """
+    options = _OPTIONS + (f", partition_by ({partition_by})" if partition_by else "") + (", append" if append else "")
     rows = con.execute(f"copy ({query}) to {_literal(target)} ({options})").fetchall()
     return int(rows[0][0]) if rows else 0
 

@@ -92,7 +92,7 @@ def build_db(size: int) -> Path:
 
 def with_history(path: Path, versions: int) -> Path:
     """A copy of the database with `versions` versions of every trial, slips and their detected changes."""
-    from bench_changes import add_history
+    from bench_changes import add_history, run_script
 
     from tracker import db
 
@@ -102,14 +102,9 @@ def with_history(path: Path, versions: int) -> Path:
     work = copy.with_suffix(".tmp")
     shutil.copyfile(path, work)
     add_history(work, versions)
-    con = db.connect(work)
-    try:
-        for statement in SLIPS_SQL.split(";"):
-            if statement.strip():
-                con.execute(statement)
+    with db.writer(work) as con:
+        run_script(con, SLIPS_SQL)
         db.checkpoint(con)
-    finally:
-        con.close()
     work.rename(copy)
     return copy
 

@@ -113,6 +113,13 @@ where s.version_id = (select version_id from raw.studies r where r.nct_id = s.nc
 """
 
 
+def run_script(con: Any, sql: str) -> None:
+    """Each statement of a block of SQL in turn."""
+    for statement in sql.split(";"):
+        if statement.strip():
+            con.execute(statement)
+
+
 def add_history(path: Path, versions: int) -> None:
     from tracker import db
 
@@ -127,9 +134,7 @@ def add_history(path: Path, versions: int) -> None:
             from versions.trial_snapshots as s join raw.studies as r using (version_id),
                  range(1, ?) as t(k)
         """, [versions])
-        for statement in HISTORY_SQL.split(";"):
-            if statement.strip():
-                con.execute(statement)
+        run_script(con, HISTORY_SQL)
         db.checkpoint(con)
     finally:
         con.close()

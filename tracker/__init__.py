@@ -13,6 +13,7 @@ Start with the library's verbs in `tracker.api`; every CLI command, the daemon a
     api.changes(settings, since=...)          # detected changes at or above a severity
     api.diff(settings, date_from, date_to)    # the landscape on two dates compared
     api.curation_queue(settings)              # intervention names no agent or rule recognised
+    api.export(settings, Path("exports"))     # every public view as Parquet, history by posting month
 
 `tracker.history.run_backfill` reads older versions from CT.gov's record history. A refresh is the
 pipeline of tracker/refresh.py (its stages are named there); what users query is the public views of

@@ -14,10 +14,13 @@ from tracker.errors import ConfigError
 from tracker.scope import ScopeQuery, build_scope
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import httpx
     import polars as pl
 
     from tracker import landscape
+    from tracker.export import ExportResult
     from tracker.reporting import RefreshResult, Reporter
     from tracker.scan import ScanResult
 
@@ -79,6 +82,17 @@ def classify(settings: Settings) -> landscape.ClassifyResult:
         return result
 
     return recovery.run_locked(settings, work)
+
+
+def export(settings: Settings, directory: Path, *, views: list[str] | None = None) -> ExportResult:
+    """Write the public views (all, or `views`) as Parquet into `directory`, from one snapshot of the published file.
+
+    The history views are partitioned by posting month; the previous export there is replaced whole,
+    and kept as it was if anything fails.
+    """
+    from tracker.export import run_export
+
+    return run_export(settings, directory, views)
 
 
 def curation_queue(settings: Settings, *, limit: int = 50) -> db.Rendered:

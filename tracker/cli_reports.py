@@ -1,8 +1,9 @@
-"""The `tracker` commands that read the published database: status, sql, changes, diff, curate."""
+"""The `tracker` commands that read the published database: status, sql, changes, diff, curate, export."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -169,6 +170,33 @@ def curate(limit: int, fmt: str) -> None:
     print_rows(result.columns, result.rows, title="curation queue: unrecognised intervention names")
 
 
+@click.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--views", help="Only these public views, comma-separated (default: every one).")
+@handle_errors
+def export(directory: Path, views: str | None) -> None:
+    """Write every public view as Parquet into DIRECTORY, for Spark, Trino, BigQuery or DuckDB.
+
+    One folder per view, from one snapshot of the published database; trial_versions, trial_changes and
+    completion_history are partitioned by posting month (posted_month=YYYY-MM). manifest.json lists the
+    views, their row counts and the run. A previous export in DIRECTORY is replaced whole, and kept as
+    it was if anything fails. Table macros (trials_as_of, …) are functions of a date and are not exported.
+
+    Example:
+
+        tracker export exports/
+        tracker export exports/ --views trials,trial_changes
+    """
+    from tracker.export import parse_views
+
+    settings = load_settings()
+    result = api.export(settings, directory, views=parse_views(views))
+    for view in result.views:
+        layout = f"by posting month of {view.partitioned_from}" if view.partitioned_from else "one file"
+        click.echo(f"  {view.name}: {view.rows:,} rows ({layout})")
+    click.echo(result.summary())
+
+
 def _emit(frame: Any, fmt: str, limit: int, *, empty: str) -> None:
     if fmt == "csv":
         click.echo(frame.write_csv(), nl=False)
@@ -197,4 +225,4 @@ def _print_result(result: db.Rendered, limit: int) -> None:
         click.echo("(0 rows)")
 
 
-COMMANDS = (status, sql, changes, diff, curate)
+COMMANDS = (status, sql, changes, diff, curate, export)

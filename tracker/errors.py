@@ -18,6 +18,7 @@ Tracker exceptions; library code raises them, the CLI prints their message as on
   + Cancelled              a shutdown asked the refresh to stop; nothing it fetched was kept
   + ScopeDropRefused       a full run would take too much of the landscape out of scope at once
   + ArchiveError           a bulk archive is not whole, or does not add up to the registry's size
+  + ExportError            the export directory cannot be used, or what was written does not add up
 """
 
 from __future__ import annotations
@@ -109,6 +110,10 @@ class ScopeDropRefused(TrackerError):
 
 class ArchiveError(TrackerError):
     "A bulk archive of the registry is truncated, damaged, or does not add up; nothing was stored from it"
+
+
+class ExportError(TrackerError):
+    "The export directory cannot be used, or the Parquet written does not add up to the views"
 
 
 def one_line(text: str) -> str:

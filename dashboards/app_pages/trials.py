@@ -20,8 +20,12 @@ if search:
     frame = frame.filter(pl.any_horizontal(
         pl.col(c).cast(pl.String).str.to_lowercase().str.contains(needle, literal=True)
         for c in ("nct_id", "brief_title", "agents", "lead_sponsor", "indications")))
+# one label per distinct code, not one Python call per row (100,000 rows at scale)
+mechanisms = frame["primary_mechanism_class"].unique().to_list()
 shown = frame.with_columns(
-    mechanism=pl.col("primary_mechanism_class").map_elements(labels.mechanism, return_dtype=pl.String),
+    mechanism=pl.col("primary_mechanism_class").replace_strict(
+        {code: labels.mechanism(code) for code in mechanisms if code is not None}, default=None,
+        return_dtype=pl.String),
 ).select("url", "brief_title", "agents", "mechanism", "primary_target", "phase", "overall_status", "indications",
          "lead_sponsor", "start_date", "primary_completion_date", "enrollment")
 st.caption(f"{shown.height:,} trials · {ui.literal(ctx.filters.describe())}")
@@ -36,10 +40,18 @@ st.dataframe(shown, hide_index=True, key="trials_table", column_config={
 })
 
 export = shown.rename({"url": "ctgov_url"}).with_columns(nct_id=pl.col("ctgov_url").str.extract(r"(NCT\d+)$"))
-parquet = io.BytesIO()
-export.write_parquet(parquet)
+
+
+def as_parquet() -> bytes:
+    buffer = io.BytesIO()
+    export.write_parquet(buffer)
+    return buffer.getvalue()
+
+
+# the files are written when a button is clicked, not on every run: at 100,000 trials writing them (a 25 MB
+# CSV) took 0.9 s of each run
 left, right, _ = st.columns([1, 1, 4])
-left.download_button("Download CSV", export.write_csv(), file_name="nk_landscape_trials.csv", mime="text/csv",
+left.download_button("Download CSV", export.write_csv, file_name="nk_landscape_trials.csv", mime="text/csv",
                      key="download_csv")
-right.download_button("Download Parquet", parquet.getvalue(), file_name="nk_landscape_trials.parquet",
+right.download_button("Download Parquet", as_parquet, file_name="nk_landscape_trials.parquet",
                       mime="application/vnd.apache.parquet", key="download_parquet")

@@ -4,6 +4,7 @@
     statements   run the files of sql/ and single statements; frames in and out; transactions
     reading      short reads of the published file, and the dashboard's shared reader
     adhoc        `tracker sql`: a locked-down connection, statements as the parser sees them, text results
+    exporting    `tracker export`: the public views and macros, Parquet copies and their row counts
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tracker.db.connection import (
     scratch,
     writer,
 )
+from tracker.db.exporting import copy_to_parquet, parquet_rows, prepare_export, public_views, table_macros
 from tracker.db.reading import Reader, read_frame
 from tracker.db.statements import (
     SCHEMA_DIRS,
@@ -45,7 +47,8 @@ from tracker.db.statements import (
 
 __all__ = [
     "CATALOG", "SCHEMA_DIRS", "SCHEMA_MARKER", "VIEW_DIRS", "Connection", "Reader", "Rendered", "apply_sql",
-    "checkpoint", "connect", "connect_readonly_sandbox", "error_for", "errors", "fetch_frame", "interrupt",
-    "is_duckdb_error", "read_frame", "register", "run_file", "run_rendered", "scalar", "scratch", "select_tree",
-    "sql_file", "statement_kinds", "tokens", "transaction", "unregister", "writer",
+    "checkpoint", "connect", "connect_readonly_sandbox", "copy_to_parquet", "error_for", "errors", "fetch_frame",
+    "interrupt", "is_duckdb_error", "parquet_rows", "public_views", "read_frame", "register", "run_file",
+    "run_rendered", "scalar", "scratch", "select_tree", "prepare_export", "sql_file", "statement_kinds",
+    "table_macros", "tokens", "transaction", "unregister", "writer",
 ]

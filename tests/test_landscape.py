@@ -129,3 +129,23 @@ def test_incremental_refresh_reclassifies_only_changed_trials(loaded: Settings) 
         (True, "adoptive_nk")]
     changed = read(loaded, f"select nct_id from classification_changes where run_id = {result.run_id}")
     assert changed == [("NCT90000104",)]
+
+
+LABELS = ("select nct_id, agent, mechanism_class, target, role, matched_text from trial_agents order by all",
+          "select nct_id, mechanism_class, target, is_primary from trial_mechanisms order by all",
+          "select nct_id, indication from trial_indications order by all",
+          "select nct_id, labels_after from classification_changes order by all",
+          "select nct_id, in_landscape, primary_mechanism_class, primary_target, indications from trials order by all")
+
+
+def test_classification_in_chunks_labels_as_in_one(loaded: Settings, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # a large corpus is classified a chunk at a time (memory flat in the corpus): labels are per trial
+    from tracker import landscape
+
+    monkeypatch.setattr(landscape, "CLASSIFY_CHUNK", 3)
+    chunked = Settings(db_path=tmp_path / "chunked" / "tracker.duckdb", max_rpm=0, backoff=0.01, retries=5,
+                       timeout=10.0)
+    refresh(chunked, landscape_corpus())
+    for query in LABELS:
+        assert read(chunked, query) == read(loaded, query), query

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from tracker import __version__, checks, db, files, ingest, landscape, loading, publish, recovery, runs, schema
 from tracker.changes.rules import Rules, load_rules
 from tracker.changes.stage import StageResult, run_stage
-from tracker.config import Settings
+from tracker.config import Settings, refresh_memory_limit
 from tracker.ctgov import CtGov
 from tracker.errors import Cancelled, CorruptDatabase, DatabaseError, DiskFull, TrackerError
 from tracker.reporting import LogReporter, RefreshResult, Reporter
@@ -118,7 +118,7 @@ def run_refresh(
     with recovery.refresh_lock(settings):
         has_published = recovery.recover(settings, now)
         try:
-            with db.writer(settings.work_path, memory_limit=settings.memory_limit) as con:
+            with db.writer(settings.work_path, memory_limit=refresh_memory_limit(settings.memory_limit)) as con:
                 run = _start(con, settings, scope, labelling, full=full, trigger=trigger, reporter=reporter,
                              now=now, allow_scope_drop=allow_scope_drop, mode=mode)
                 _run(con, run, CtGov(settings, transport=transport, cancel=cancel), pipeline or run_pipeline)

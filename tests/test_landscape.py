@@ -149,3 +149,41 @@ def test_classification_in_chunks_labels_as_in_one(loaded: Settings, tmp_path: P
     refresh(chunked, landscape_corpus())
     for query in LABELS:
         assert read(chunked, query) == read(loaded, query), query
+
+
+def test_labels_computed_while_loading_equal_labels_computed_after(loaded: Settings, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # a refresh labels each batch beside the loading of the next: two trials per batch, five batches
+    from tracker import ingest
+
+    monkeypatch.setattr(ingest, "LOAD_BATCH", 2)
+    batched = Settings(db_path=tmp_path / "batched" / "tracker.duckdb", max_rpm=0, backoff=0.01, retries=5,
+                       timeout=10.0)
+    refresh(batched, landscape_corpus(), page_size=2)
+    for query in LABELS:
+        assert read(batched, query) == read(loaded, query), query
+
+
+def test_a_trial_changed_twice_in_a_run_keeps_the_later_batchs_labels(monkeypatch: pytest.MonkeyPatch) -> None:
+    import polars as pl
+
+    from tracker import early_labels, landscape
+
+    def labels(ids: list[str], agent: str) -> landscape.Labels:
+        frame = pl.DataFrame({"nct_id": ids, "agent": [agent] * len(ids)})
+        return landscape.Labels(frame.select("nct_id"), {name: frame for name in landscape.LABEL_TABLES})
+
+    batches = iter([labels(["NCT90000001", "NCT90000002"], "first"), labels(["NCT90000002"], "second")])
+    monkeypatch.setattr(landscape, "read_inputs", lambda con, where: {})
+    monkeypatch.setattr(landscape, "label", lambda domain, inputs: next(batches))
+    early = early_labels.EarlyLabels(landscape.Domain.load())
+    try:
+        early.submit(None)  # type: ignore[arg-type]  # read_inputs is replaced: no database is read
+        early.submit(None)  # type: ignore[arg-type]
+        result = early.result()
+    finally:
+        early.close()
+    assert result is not None
+    assert sorted(result.trial_ids["nct_id"]) == ["NCT90000001", "NCT90000002"]
+    for name in landscape.LABEL_TABLES:
+        assert sorted(result.tables[name].rows()) == [("NCT90000001", "first"), ("NCT90000002", "second")], name

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
@@ -52,6 +54,15 @@ class Domain:
             digest.update(Path(path).read_bytes())
         return cls(vocabulary, catalogue, rules, indications, digest.hexdigest()[:16])
 
+    @cached_property
+    def classifier(self) -> Classifier:
+        """Compiled once per catalogue: a refresh labels batch after batch with it."""
+        return Classifier(self.catalogue, self.rules)
+
+    @cached_property
+    def indication_mapper(self) -> IndicationMapper:
+        return IndicationMapper(self.indications, self.vocabulary)
+
 
 @dataclass(frozen=True)
 class ClassifyResult:
@@ -61,45 +72,83 @@ class ClassifyResult:
     catalogue_hash: str
 
 
-def reclassify(con: db.Connection, domain: Domain, nct_ids: frozenset[str] | None, *,
-               run_id: int | None = None, now: datetime | None = None) -> ClassifyResult:
+@dataclass(frozen=True)
+class Labels:
+    """New labels of some trials: a frame per label table, and the trials they are for."""
+
+    trial_ids: pl.DataFrame  # nct_id: every trial labelled, with labels or without
+    tables: dict[str, pl.DataFrame]  # LABEL_TABLES -> rows
+
+    def of(self, nct_ids: pl.DataFrame) -> Labels:
+        """The labels of the given trials only."""
+        return Labels(self.trial_ids.join(nct_ids, on="nct_id", how="semi"),
+                      {name: frame.join(nct_ids, on="nct_id", how="semi") for name, frame in self.tables.items()})
+
+
+def read_inputs(con: db.Connection, where: str = "") -> dict[str, pl.DataFrame]:
+    """The normalized rows the classifier reads, of the trials `where` selects (every trial when empty)."""
+    return {
+        "interventions": db.fetch_frame(con, f"select nct_id, intervention_idx, intervention_type, name, description, "
+                                             f"other_names, arm_group_labels from core.interventions {where}"),
+        "arm_groups": db.fetch_frame(con, f"select nct_id, arm_group_idx, label, arm_group_type, description, "
+                                          f"intervention_names from core.arm_groups {where}"),
+        "conditions": db.fetch_frame(con, f"select nct_id, condition from core.conditions {where}"),
+        "mesh": db.fetch_frame(con, f"select nct_id, kind, mesh_id, term from core.condition_mesh {where}"),
+        "trials": db.fetch_frame(con, f"select nct_id, brief_title, official_title from core.trials {where}"),
+        "intervention_mesh": db.fetch_frame(con, f"select nct_id, kind, term from core.intervention_mesh {where}"),
+    }
+
+
+def label(domain: Domain, inputs: dict[str, pl.DataFrame]) -> Labels:
+    """Classify trials from their normalized rows: pure, so a refresh runs it beside its loading."""
+    result = domain.classifier.classify(
+        inputs["interventions"], inputs["arm_groups"], inputs["trials"], inputs["intervention_mesh"])
+    indications = domain.indication_mapper.map(inputs["conditions"], inputs["mesh"])
+    return Labels(inputs["trials"].select("nct_id"), {
+        "trial_agents": result.trial_agents, "trial_mechanisms": result.trial_mechanisms,
+        "trial_indications": indications, "intervention_matches": result.intervention_matches})
+
+
+def reclassify(con: db.Connection, domain: Domain, nct_ids: frozenset[str] | None, *, run_id: int | None = None,
+               now: datetime | None = None, computed: Labels | None = None) -> ClassifyResult:
     """Classify the given trials (all when None) and replace the labels of those whose labels changed.
 
     Labels are per trial, so more than CLASSIFY_CHUNK trials are classified a chunk at a time: the
     input frames then take the same memory at any corpus size (about 6 KB per trial at once).
+    `computed`: labels a refresh computed while loading, used as they are for the trials they cover
+    (their rows have not changed since); these trials are classified too when `nct_ids` leaves them out.
     """
     now = now or datetime.now(UTC)
     write_reference(con, domain)
-    count = len(nct_ids) if nct_ids is not None else db.scalar(con, "select count(*) from core.trials")
-    if count <= CLASSIFY_CHUNK:
-        return _reclassify(con, domain, nct_ids, run_id=run_id, now=now)
-    ids = sorted(nct_ids) if nct_ids is not None else \
+    wanted = sorted(nct_ids) if nct_ids is not None else \
         [r[0] for r in con.execute("select nct_id from core.trials order by nct_id").fetchall()]
+    covered: list[str] = []
+    if computed is not None:
+        covered = sorted(computed.trial_ids["nct_id"].to_list())
+        wanted = sorted(set(wanted) - set(covered))
+    if not covered and len(wanted) <= CLASSIFY_CHUNK:
+        return _reclassify(con, domain, None if nct_ids is None else frozenset(wanted), run_id=run_id, now=now)
     classified, changed = 0, []
-    for start in range(0, len(ids), CLASSIFY_CHUNK):
-        part = _reclassify(con, domain, frozenset(ids[start:start + CLASSIFY_CHUNK]), run_id=run_id, now=now)
+    for ids, labels in [*_chunks(covered, computed), *_chunks(wanted, None)]:
+        part = _reclassify(con, domain, frozenset(ids), run_id=run_id, now=now, computed=labels)
         classified += part.trials_classified
         changed.extend(part.changed_ids)
     return ClassifyResult(classified, len(changed), sorted(changed), domain.hash)
 
 
+def _chunks(ids: list[str], computed: Labels | None) -> Iterator[tuple[list[str], Labels | None]]:
+    for start in range(0, len(ids), CLASSIFY_CHUNK):
+        part = ids[start:start + CLASSIFY_CHUNK]
+        ids_frame = pl.DataFrame({"nct_id": part}, schema={"nct_id": pl.String})
+        yield part, None if computed is None else computed.of(ids_frame)
+
+
 def _reclassify(con: db.Connection, domain: Domain, nct_ids: frozenset[str] | None, *,
-                run_id: int | None, now: datetime) -> ClassifyResult:
-    """reclassify of one chunk of trials (all when None)."""
+                run_id: int | None, now: datetime, computed: Labels | None = None) -> ClassifyResult:
+    """reclassify of one chunk of trials (all when None), with their labels when already computed."""
     scope = _register_scope(con, nct_ids)
-    interventions = db.fetch_frame(con, f"select nct_id, intervention_idx, intervention_type, name, description, "
-                                        f"other_names, arm_group_labels from core.interventions {scope}")
-    arm_groups = db.fetch_frame(con, f"select nct_id, arm_group_idx, label, arm_group_type, description, "
-                                     f"intervention_names from core.arm_groups {scope}")
-    conditions = db.fetch_frame(con, f"select nct_id, condition from core.conditions {scope}")
-    mesh = db.fetch_frame(con, f"select nct_id, kind, mesh_id, term from core.condition_mesh {scope}")
-    trials = db.fetch_frame(con, f"select nct_id, brief_title, official_title from core.trials {scope}")
-    intervention_mesh = db.fetch_frame(con, f"select nct_id, kind, term from core.intervention_mesh {scope}")
-    trial_ids = trials.select("nct_id")
-    result = Classifier(domain.catalogue, domain.rules).classify(interventions, arm_groups, trials, intervention_mesh)
-    indications = IndicationMapper(domain.indications, domain.vocabulary).map(conditions, mesh)
-    new = {"trial_agents": result.trial_agents, "trial_mechanisms": result.trial_mechanisms,
-           "trial_indications": indications, "intervention_matches": result.intervention_matches}
+    labels = computed if computed is not None else label(domain, read_inputs(con, scope))
+    trial_ids, new = labels.trial_ids, labels.tables
     after = signatures(trial_ids, new)
     before = signatures(trial_ids, {name: db.fetch_frame(con, f"select * from core.{name} {scope}")
                                     for name in LABEL_TABLES[:3]})
@@ -159,9 +208,9 @@ def write_reference(con: db.Connection, domain: Domain) -> None:
 
 
 def classify_stage(con: db.Connection, domain: Domain, changed: frozenset[str] | None, *, run_id: int,
-                   now: datetime) -> ClassifyResult:
+                   now: datetime, computed: Labels | None = None) -> ClassifyResult:
     """The refresh's classify stage: the trials whose content changed, all of them if the catalogue changed."""
     ids = changed if runs.get_state(con, "catalogue_hash") == domain.hash else None
-    result = reclassify(con, domain, ids, run_id=run_id, now=now)
+    result = reclassify(con, domain, ids, run_id=run_id, now=now, computed=computed)
     log.info("classified %d trials, labels changed for %d", result.trials_classified, result.trials_changed)
     return result

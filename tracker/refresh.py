@@ -6,12 +6,13 @@
     fetch           CT.gov pages of each scope query, a few at a time   (ingest.py)
     load            raw versions of what changed                         (loading.py, sql/load/)
     normalize       core rows of the new versions                        (loading.py, sql/normalize/)
-    classify        agents, mechanisms and indications                   (landscape.py)
+    classify        agents, mechanisms and indications                   (landscape.py, early_labels.py)
     detect changes  snapshots, compared and rated                        (changes/stage.py)
 
 and `run_refresh` publishes what they leave (publish.py), under the lock and recovery of recovery.py.
 Fetch runs in its own thread one batch ahead of load and normalize (ingest.fetch), so the network and
-DuckDB work at once; batches are bounded, so memory does not grow with the corpus.
+DuckDB work at once; batches are bounded, so memory does not grow with the corpus. Each batch's new
+versions are labelled in a third thread while the next batch loads (early_labels.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from tracker.changes.rules import Rules, load_rules
 from tracker.changes.stage import StageResult, run_stage
 from tracker.config import Settings, refresh_memory_limit
 from tracker.ctgov import CtGov
+from tracker.early_labels import EarlyLabels
 from tracker.errors import Cancelled, CorruptDatabase, DatabaseError, DiskFull, TrackerError
 from tracker.reporting import LogReporter, RefreshResult, Reporter
 from tracker.scope import ScopeQuery
@@ -152,28 +154,35 @@ def run_pipeline(con: db.Connection, client: CtGov, run: Run) -> None:
         return _skip(con, client, run)
     loading.begin(con)
     timings = run.result.timings
-    for index, query in enumerate(plan.queries, start=1):
-        since = plan.windows.get(query.key)
-        _start_query(client, run, query, since, index, len(plan.queries))
-        for attempt in ingest.attempts(con, client, query, since):
-            # closing: a failed load ends the fetching thread now, not when the generator is collected
-            with closing(ingest.fetch(client, query, attempt, timings)) as batches:
-                for batch in batches:
-                    _load(con, run, query, attempt, batch)
-        _record_query(con, run, query, since, attempt.stats)
-    with db.transaction(con):
-        stored = close_scope(con, run, plan)
-        classify(con, run, stored.changed)
-        detect_changes(con, run)
-        schema.build_marts(con)
-        _finish(con, client, run, plan, stored)
+    early = EarlyLabels(run.labelling.domain)
+    try:
+        for index, query in enumerate(plan.queries, start=1):
+            since = plan.windows.get(query.key)
+            _start_query(client, run, query, since, index, len(plan.queries))
+            for attempt in ingest.attempts(con, client, query, since):
+                # closing: a failed load ends the fetching thread now, not when the generator is collected
+                with closing(ingest.fetch(client, query, attempt, timings)) as batches:
+                    for batch in batches:
+                        _load(con, run, query, attempt, batch, early)
+            _record_query(con, run, query, since, attempt.stats)
+        with db.transaction(con):
+            stored = close_scope(con, run, plan)
+            classify(con, run, stored.changed, early)
+            detect_changes(con, run)
+            schema.build_marts(con)
+            _finish(con, client, run, plan, stored)
+    finally:
+        early.close()
 
 
-def _load(con: db.Connection, run: Run, query: ScopeQuery, attempt: ingest.Attempt, batch: loading.Batch) -> None:
-    """Load raw versions and normalize one batch, in a transaction of its own."""
+def _load(con: db.Connection, run: Run, query: ScopeQuery, attempt: ingest.Attempt, batch: loading.Batch,
+          early: EarlyLabels) -> None:
+    """Load raw versions and normalize one batch, in a transaction of its own; its new versions go to be labelled."""
     with _timed(run.result.timings, "load"), db.transaction(con), loading.incoming(con, batch) as frame:
         loaded = loading.load_raw_versions(con, frame, run_id=run.result.run_id, query_key=query.key, now=run.now())
         loading.normalize(con, loaded)
+        if loaded.changed:
+            early.submit(con)
     run.result.dirty = True
     attempt.add(loaded)
     run.reporter.page_loaded(query, len(attempt.ids), attempt.paging.total_count)
@@ -216,11 +225,16 @@ def close_scope(con: db.Connection, run: Run, plan: Plan) -> Stored:
     return Stored(counts, left, changed if run.result.mode == "incremental" else None)
 
 
-def classify(con: db.Connection, run: Run, changed: frozenset[str] | None) -> landscape.ClassifyResult:
-    """Label the given trials (every one when None, or when the catalogue changed since the last run)."""
+def classify(con: db.Connection, run: Run, changed: frozenset[str] | None,
+             early: EarlyLabels | None = None) -> landscape.ClassifyResult:
+    """Label the given trials (every one when None, or when the catalogue changed since the last run).
+
+    `early`: the labels computed while the run loaded, for the trials whose content it changed.
+    """
     with _timed(run.result.timings, "labels"):
+        computed = early.result() if early is not None else None
         return landscape.classify_stage(con, run.labelling.domain, changed, run_id=run.result.run_id,
-                                        now=run.now())
+                                        now=run.now(), computed=computed)
 
 
 def detect_changes(con: db.Connection, run: Run) -> StageResult:
@@ -235,7 +249,8 @@ def detect_changes(con: db.Connection, run: Run) -> StageResult:
 def _start(con: db.Connection, settings: Settings, scope: Sequence[ScopeQuery], labelling: Labelling, *,
            full: bool, trigger: str, reporter: Reporter, now: Callable[[], datetime],
            allow_scope_drop: bool, mode: str | None) -> Run:
-    schema.prepare(con)
+    with db.transaction(con):  # one commit for the schema's hundred statements
+        schema.prepare(con)
     mode = mode or ("full" if full or _full_due(con, settings, now()) else "incremental")
     started_at = now()
     run_id = runs.start_run(con, mode=mode, trigger=trigger, now=started_at)

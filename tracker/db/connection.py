@@ -22,6 +22,11 @@ SCHEMA_VERSION = 1
 SCHEMA_MARKER = f"nk-landscape-tracker/{SCHEMA_VERSION}"
 # DuckDB's main header and its two alternating database headers, before the first block
 HEADER_BYTES = 3 * 4096
+# rows per row group a writer makes: a load transaction appends thousands of rows to each table, so with
+# groups this small DuckDB writes them compressed straight into the file instead of logging them in the
+# WAL and compressing them again at the checkpoint (a 20,000-study refresh: 13 s instead of 18 s, for a
+# file about 50 % larger)
+WRITER_ROW_GROUP = 2048
 _QUOTED_PATH = re.compile(r'"(/[^"]+)"')
 
 
@@ -100,7 +105,8 @@ def attach(path: Path, *, read_only: bool, config: dict[str, Any]) -> Connection
         raise DatabaseError(f"cannot start DuckDB: {first_line(exc)}") from None
     literal = "'" + str(path).replace("'", "''") + "'"
     try:
-        con.execute(f"attach {literal} as {CATALOG}{' (read_only)' if read_only else ''}")
+        options = "read_only" if read_only else f"row_group_size {WRITER_ROW_GROUP}"
+        con.execute(f"attach {literal} as {CATALOG} ({options})")
         con.execute(f"use {CATALOG}")
     except duckdb.Error as exc:
         con.close()

@@ -1,0 +1,53 @@
+"""Labels computed while a refresh still loads: each batch's new versions, classified in a thread of its own.
+
+Classifying is Python and polars while loading is DuckDB, so on two cores the one runs beside the other
+instead of after it. A trial's labels depend on its normalized rows alone, and a batch's are classified
+from the rows its load just wrote; a trial whose content changes again in a later batch of the run takes
+that batch's labels. The classify stage then writes these labels as if it had computed them itself.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import polars as pl
+
+from tracker import db, landscape
+
+IN_FLIGHT = 2  # batches read and waiting for the classifier: their input frames are held meanwhile
+
+
+class EarlyLabels:
+    """The labels of every batch submitted so far, computed one batch at a time beside the loading."""
+
+    def __init__(self, domain: landscape.Domain) -> None:
+        self._domain = domain
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="labels")
+        self._pending: list[Future[landscape.Labels]] = []
+
+    def submit(self, con: db.Connection) -> None:
+        """Classify the trials of temp table page_changed from the core rows the batch's load just wrote."""
+        waiting = [f for f in self._pending if not f.done()]
+        if len(waiting) >= IN_FLIGHT:
+            waiting[0].result()  # the classifier is behind: hold no more input frames than this
+        inputs = landscape.read_inputs(con, "where nct_id in (select nct_id from page_changed)")
+        self._pending.append(self._pool.submit(landscape.label, self._domain, inputs))
+
+    def result(self) -> landscape.Labels | None:
+        """Every batch's labels, the latest batch's for a trial labelled twice; None when nothing was submitted."""
+        if not self._pending:
+            return None
+        parts = [future.result() for future in self._pending]
+        batches = pl.concat([p.trial_ids.with_columns(batch=pl.lit(n)) for n, p in enumerate(parts)])
+        latest = batches.group_by("nct_id").agg(pl.col("batch").max())
+        tables = {
+            name: pl.concat([p.tables[name].with_columns(batch=pl.lit(n)) for n, p in enumerate(parts)],
+                            how="vertical_relaxed")
+            .join(latest, on=["nct_id", "batch"], how="semi").drop("batch")
+            for name in landscape.LABEL_TABLES
+        }
+        return landscape.Labels(latest.select("nct_id"), tables)
+
+    def close(self) -> None:
+        """Stop the thread; a batch it has not started is dropped (the run failed or is over)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)

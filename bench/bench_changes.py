@@ -173,35 +173,13 @@ def bench_as_of(path: Path, versions: int, repeats: int) -> dict[str, Any]:
 
 def time_pages(path: Path, repeats: int) -> dict[str, float]:
     """Server-side time of a cold script run (caches cleared) of each change-intelligence page."""
-    import os
+    from page_timing import cold_runs
 
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    os.environ["TRACKER_DB"] = str(path)
-    app = str(ROOT / "dashboards" / "streamlit_app.py")
-    pages = {"changes": {"since": "2000-01-01"}, "readouts": {},
-             "landscape (as of 120 days back)": {"asof": "__middle__"}}
-    middle = dt.date.today() - dt.timedelta(days=120)
-    timings = {}
-    for page, params in pages.items():
-        samples = []
-        for _ in range(repeats):
-            at = AppTest.from_file(app, default_timeout=300)
-            for key, value in params.items():
-                at.query_params[key] = middle.isoformat() if value == "__middle__" else value
-            if not page.startswith("landscape"):
-                at.run()  # AppTest starts on the default page; only the run of the page itself is timed
-                at.switch_page(f"app_pages/{page}.py")
-            st.cache_data.clear()
-            started = time.perf_counter()
-            at.run()
-            samples.append(time.perf_counter() - started)
-            if at.exception:
-                raise SystemExit(f"page {page} raised: {at.exception[0].value}")
-        timings[page] = statistics.median(samples)
-        print(f"  {page} page: {timings[page]:.2f} s", flush=True)
-    return timings
+    middle = (dt.date.today() - dt.timedelta(days=120)).isoformat()
+    pages: dict[str, tuple[str | None, dict[str, str]]] = {
+        "changes": ("changes", {"since": "2000-01-01"}), "readouts": ("readouts", {}),
+        "landscape (as of 120 days back)": (None, {"asof": middle})}
+    return cold_runs(path, pages, repeats, timeout=300)
 
 
 def main() -> None:

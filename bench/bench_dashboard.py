@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import shutil
 import statistics
 import subprocess
@@ -110,33 +109,10 @@ def with_history(path: Path, versions: int) -> Path:
 
 
 def time_pages(db_path: Path, repeats: int) -> dict[str, float]:
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
+    from page_timing import cold_runs
 
-    os.environ["TRACKER_DB"] = str(db_path)
-    app = str(ROOT / "dashboards" / "streamlit_app.py")
-    # a running server has imported streamlit's, plotly's and the dashboard's modules before its first
-    # visitor; one untimed run does that here, so the first page timed is not charged with it
-    AppTest.from_file(app, default_timeout=120).run()
-    results: dict[str, float] = {}
-    for page in PAGES:
-        samples = []
-        for _ in range(repeats):
-            at = AppTest.from_file(app, default_timeout=120)
-            for key, value in PARAMS.get(page, {}).items():
-                at.query_params[key] = value
-            if page != "landscape":
-                at.run()  # AppTest starts on the default page; only the run of the page itself is timed
-                at.switch_page(f"app_pages/{page}.py")
-            st.cache_data.clear()
-            started = time.perf_counter()
-            at.run()
-            samples.append(time.perf_counter() - started)
-            if at.exception:
-                raise SystemExit(f"page {page} raised: {at.exception[0].value}")
-        results[page] = statistics.median(samples)
-        print(f"  {page}: {results[page]:.2f} s", file=sys.stderr, flush=True)
-    return results
+    return cold_runs(db_path, {page: (None if page == "landscape" else page, PARAMS.get(page, {})) for page in PAGES},
+                     repeats, warm_up=True)
 
 
 def time_landscape_queries(db_path: Path, repeats: int) -> dict[str, float]:

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SETTLED = """() => document.querySelectorAll('[data-testid="stSkeleton"]').length === 0
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))"""
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 PAGES = {
     "landscape": "Mechanism × phase",
@@ -98,7 +100,9 @@ def test_every_page_renders_the_demo_in_chromium(demo: tuple[str, subprocess.Pop
             page.goto(url + path + query, wait_until="domcontentloaded")
             page.get_by_text(marker, exact=False).first.wait_for(timeout=60_000)
             page.get_by_text("Demo data: synthetic records").first.wait_for(timeout=30_000)
-            page.wait_for_timeout(1_500)  # let charts finish drawing before the screenshot
+            # the screenshot waits for the page to settle: no loading skeleton, every chart drawn
+            page.wait_for_function(SETTLED, timeout=60_000)
+            page.wait_for_timeout(500)
             assert page.locator('[data-testid="stException"]').count() == 0, name
             assert page.locator('[data-testid="stAlertContentError"]').count() == 0, name
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -187,3 +187,17 @@ def test_a_trial_changed_twice_in_a_run_keeps_the_later_batchs_labels(monkeypatc
     assert sorted(result.trial_ids["nct_id"]) == ["NCT90000001", "NCT90000002"]
     for name in landscape.LABEL_TABLES:
         assert sorted(result.tables[name].rows()) == [("NCT90000001", "first"), ("NCT90000002", "second")], name
+
+
+def test_snapshots_in_chunks_equal_snapshots_in_one(loaded: Settings, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # a catalogue edit at 100,000 trials snapshots every current version: a chunk at a time, in bounded memory
+    from tracker import versions
+
+    monkeypatch.setattr(versions, "SNAPSHOT_CHUNK", 2)
+    chunked = Settings(db_path=tmp_path / "chunked" / "tracker.duckdb", max_rpm=0, backoff=0.01, retries=5,
+                       timeout=10.0)
+    refresh(chunked, landscape_corpus())
+    query = "select * exclude (version_id) from versions.trial_snapshots order by nct_id"
+    assert read(chunked, query) == read(loaded, query)
+    assert len(read(chunked, query)) == len(landscape_corpus())

@@ -121,7 +121,8 @@ class Settings:
     memory_limit: str = _setting(
         "TRACKER_DUCKDB_MEMORY",
         "DuckDB memory limit for `tracker sql`, and a refresh's memory: DuckDB gets it less 400MB for what the "
-        "refresh holds outside it. A size such as `1GB`, `512MiB` (at least 64MB), or `1%`-`100%` of RAM.",
+        "refresh holds outside it; relabelling 100,000 trials after a catalogue edit needs 2GB. A size such as "
+        "`1GB`, `512MiB` (at least 64MB), or `1%`-`100%` of RAM.",
         "1GB",
     )
     sql_timeout: float = _setting(

@@ -21,22 +21,30 @@ from tracker import db
 from tracker.landscape import Domain, reclassify
 
 SCRATCH_BATCH = 2000  # versions normalized at once in the scratch database
+SNAPSHOT_CHUNK = 20_000  # current versions snapshotted at once
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 
 
 def snapshot_current(con: db.Connection, nct_ids: pl.DataFrame, source: str = "refresh") -> int:
-    """Write (or rewrite) the snapshot of the current version of each trial in `nct_ids`."""
+    """Write (or rewrite) the snapshot of the current version of each trial in `nct_ids`.
+
+    SNAPSHOT_CHUNK trials at a time: a catalogue edit relabels every trial, and 100,000 snapshots built at
+    once beside the old labels ran out of DuckDB's memory.
+    """
     if nct_ids.is_empty():
         return 0
-    scope = nct_ids.select("nct_id").unique().with_columns(source=pl.lit(source))
-    db.register(con, "snapshot_scope_frame", scope)
-    try:
-        con.execute("create or replace temp table snapshot_scope as select * from snapshot_scope_frame")
-    finally:
-        db.unregister(con, "snapshot_scope_frame")
-    db.run_file(con, db.sql_file("versions", "010_snapshots.sql"))
-    _store_new_snapshots(con)
-    return int(db.scalar(con, "select count(*) from new_snapshots"))
+    scope = nct_ids.select("nct_id").unique().sort("nct_id").with_columns(source=pl.lit(source))
+    written = 0
+    for start in range(0, scope.height, SNAPSHOT_CHUNK):
+        db.register(con, "snapshot_scope_frame", scope.slice(start, SNAPSHOT_CHUNK))
+        try:
+            con.execute("create or replace temp table snapshot_scope as select * from snapshot_scope_frame")
+        finally:
+            db.unregister(con, "snapshot_scope_frame")
+        db.run_file(con, db.sql_file("versions", "010_snapshots.sql"))
+        _store_new_snapshots(con)
+        written += int(db.scalar(con, "select count(*) from new_snapshots"))
+    return written
 
 
 def _store_new_snapshots(con: db.Connection) -> None:

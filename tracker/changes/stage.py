@@ -94,7 +94,14 @@ def detect(con: db.Connection, rules: Rules, *, run_id: int | None, now: datetim
         where previous is not null
           and (version_id in (select version_id from new_versions) or previous in (select version_id from new_versions))
     """)
-    con.execute(detected_sql(rules.fields))
+    # the pairs' snapshots first: some thirty field queries each joining the whole snapshot table twice ran
+    # out of DuckDB's memory at 100,000 trials, for a run of 100 changes
+    con.execute("""
+        create or replace temp table pair_snapshots as
+        select * from versions.trial_snapshots
+        where version_id in (select version_before from change_pairs union select version_after from change_pairs)
+    """)
+    con.execute(detected_sql(rules.fields, before_table="pair_snapshots", after_table="pair_snapshots"))
     if events:
         _derive_events(con, run_id, registered_since)
     _drop_known(con)
@@ -111,8 +118,14 @@ def relabel(con: db.Connection, domain: Domain, rules: Rules, *, run_id: int | N
     if stale.is_empty():
         return 0
     log.info("catalogue changed: relabelling %d stored version(s)", stale.height)
-    con.execute("create or replace temp table old_labels as select * from versions.trial_snapshots "
-                "where catalogue_hash is distinct from ?", [domain.hash])
+    # each trial's latest stale snapshot only: what the changes are recorded from (past versions are
+    # relabelled in versions.snapshot_past, and a copy of them all would not fit in DuckDB's memory)
+    con.execute("""
+        create or replace temp table old_labels as
+        select * from versions.trial_snapshots
+        where catalogue_hash is distinct from ?
+        qualify row_number() over (partition by nct_id order by posted_date desc nulls last, version_id desc) = 1
+    """, [domain.hash])
     current = db.fetch_frame(con, "select nct_id, version_id from raw.studies")
     is_current = stale.join(current, on=["nct_id", "version_id"], how="semi")
     versions.snapshot_current(con, is_current.select("nct_id"))
@@ -126,7 +139,7 @@ def relabel(con: db.Connection, domain: Domain, rules: Rules, *, run_id: int | N
             from old_labels
             qualify row_number() over (partition by nct_id order by posted_date desc nulls last, version_id desc) = 1
         """)
-        con.execute(detected_sql(rules.fields, before_table="old_labels"))
+        con.execute(detected_sql(rules.fields, before_table="old_labels", labels_only=True))
         rate_and_store(con, rules, run_id=run_id, now=now)
     return stale.height
 

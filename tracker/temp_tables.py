@@ -30,8 +30,9 @@ TEMP_TABLES: dict[str, str] = {
     # detect changes (changes/stage.py, changes/detect.py) and history backfill (history.py)
     "new_versions": "the version ids a run or backfill stored, whose neighbours are compared",
     "migrated_versions": "frame: past versions snapshotted for the first time (a database from before snapshots)",
-    "old_labels": "the snapshots of a catalogue change as they were before relabelling",
+    "old_labels": "each trial's latest snapshot of a catalogue change as it was before relabelling",
     "change_pairs": "consecutive versions to compare (nct_id, version_before, version_after, posted_date, source)",
+    "pair_snapshots": "the snapshots of both sides of change_pairs, read once for the field comparisons",
     "detected": "one row per change found in change_pairs, before it is rated",
     "rated_changes": "frame: the detected changes with severity and reason, appended to versions.trial_changes",
     # registry scan (scans.py)

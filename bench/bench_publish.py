@@ -24,30 +24,16 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
+
+# the change benchmark's stand-in (same seed) and admin calls: this script runs beside it in bench/
+from bench_changes import admin, start_standin
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
-SEED = 3
-
-
-def start_standin(size: int) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen([sys.executable, "-m", "tests.standin", "--corpus", f"synthetic:{size}",
-                                "--seed", str(SEED), "--port", "0"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    assert process.stdout is not None
-    return process, process.stdout.readline().strip()
-
-
-def admin(url: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    origin = url.rsplit("/api/v2", 1)[0]
-    data = json.dumps(body).encode() if body is not None else b""
-    request = urllib.request.Request(f"{origin}/_admin/{path}", data=data, method="POST")
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read() or b"null")
 
 
 def settings_for(path: Path, url: str) -> Any:

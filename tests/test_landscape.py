@@ -33,6 +33,11 @@ def read(settings: Settings, query: str) -> list[tuple[object, ...]]:
         return con.execute(query).fetchall()
 
 
+def second_database(tmp_path: Path, name: str) -> Settings:
+    """Settings for another database beside `loaded`'s, to refresh the same corpus another way."""
+    return Settings(db_path=tmp_path / name / "tracker.duckdb", max_rpm=0, backoff=0.01, retries=5, timeout=10.0)
+
+
 @pytest.fixture
 def loaded(settings: Settings) -> Settings:
     refresh(settings, landscape_corpus())
@@ -144,8 +149,7 @@ def test_classification_in_chunks_labels_as_in_one(loaded: Settings, tmp_path: P
     from tracker import landscape
 
     monkeypatch.setattr(landscape, "CLASSIFY_CHUNK", 3)
-    chunked = Settings(db_path=tmp_path / "chunked" / "tracker.duckdb", max_rpm=0, backoff=0.01, retries=5,
-                       timeout=10.0)
+    chunked = second_database(tmp_path, "chunked")
     refresh(chunked, landscape_corpus())
     for query in LABELS:
         assert read(chunked, query) == read(loaded, query), query
@@ -157,8 +161,7 @@ def test_labels_computed_while_loading_equal_labels_computed_after(loaded: Setti
     from tracker import ingest
 
     monkeypatch.setattr(ingest, "LOAD_BATCH", 2)
-    batched = Settings(db_path=tmp_path / "batched" / "tracker.duckdb", max_rpm=0, backoff=0.01, retries=5,
-                       timeout=10.0)
+    batched = second_database(tmp_path, "batched")
     refresh(batched, landscape_corpus(), page_size=2)
     for query in LABELS:
         assert read(batched, query) == read(loaded, query), query
@@ -195,8 +198,7 @@ def test_snapshots_in_chunks_equal_snapshots_in_one(loaded: Settings, tmp_path: 
     from tracker import versions
 
     monkeypatch.setattr(versions, "SNAPSHOT_CHUNK", 2)
-    chunked = Settings(db_path=tmp_path / "chunked" / "tracker.duckdb", max_rpm=0, backoff=0.01, retries=5,
-                       timeout=10.0)
+    chunked = second_database(tmp_path, "chunked")
     refresh(chunked, landscape_corpus())
     query = "select * exclude (version_id) from versions.trial_snapshots order by nct_id"
     assert read(chunked, query) == read(loaded, query)

@@ -157,10 +157,12 @@ def test_classification_in_chunks_labels_as_in_one(loaded: Settings, tmp_path: P
 
 def test_labels_computed_while_loading_equal_labels_computed_after(loaded: Settings, tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    # a refresh labels each batch beside the loading of the next: two trials per batch, five batches
-    from tracker import ingest
+    # a refresh labels batches beside the loading of the next: two trials per batch, five batches, classified
+    # three trials at a time (two batches gathered per call, the last one alone)
+    from tracker import early_labels, ingest
 
     monkeypatch.setattr(ingest, "LOAD_BATCH", 2)
+    monkeypatch.setattr(early_labels, "EARLY_CHUNK", 3)
     batched = second_database(tmp_path, "batched")
     refresh(batched, landscape_corpus(), page_size=2)
     for query in LABELS:
@@ -177,7 +179,8 @@ def test_a_trial_changed_twice_in_a_run_keeps_the_later_batchs_labels(monkeypatc
         return landscape.Labels(frame.select("nct_id"), {name: frame for name in landscape.LABEL_TABLES})
 
     batches = iter([labels(["NCT90000001", "NCT90000002"], "first"), labels(["NCT90000002"], "second")])
-    monkeypatch.setattr(landscape, "read_inputs", lambda con, where: {})
+    monkeypatch.setattr(early_labels, "EARLY_CHUNK", 1)  # each batch its own classifier call
+    monkeypatch.setattr(landscape, "read_inputs", lambda con, where: {"trials": pl.DataFrame({"nct_id": ["x"]})})
     monkeypatch.setattr(landscape, "label", lambda domain, inputs: next(batches))
     early = early_labels.EarlyLabels(landscape.Domain.load())
     try:
@@ -190,6 +193,23 @@ def test_a_trial_changed_twice_in_a_run_keeps_the_later_batchs_labels(monkeypatc
     assert sorted(result.trial_ids["nct_id"]) == ["NCT90000001", "NCT90000002"]
     for name in landscape.LABEL_TABLES:
         assert sorted(result.tables[name].rows()) == [("NCT90000001", "first"), ("NCT90000002", "second")], name
+
+
+def test_batches_classified_together_give_each_trial_its_latest_rows() -> None:
+    import polars as pl
+
+    from tracker.early_labels import latest_inputs
+
+    def batch(rows: list[tuple[str, str]]) -> dict[str, pl.DataFrame]:
+        frame = pl.DataFrame(rows, schema={"nct_id": pl.String, "name": pl.String}, orient="row")
+        return {"trials": frame.select("nct_id").unique(maintain_order=True), "interventions": frame}
+
+    first = batch([("NCT90000001", "old a"), ("NCT90000002", "old b"), ("NCT90000002", "old b2")])
+    second = batch([("NCT90000002", "new b"), ("NCT90000003", "c")])
+    combined = latest_inputs([first, second])
+    assert sorted(combined["interventions"].rows()) == [
+        ("NCT90000001", "old a"), ("NCT90000002", "new b"), ("NCT90000003", "c")]
+    assert sorted(combined["trials"]["nct_id"]) == ["NCT90000001", "NCT90000002", "NCT90000003"]
 
 
 def test_snapshots_in_chunks_equal_snapshots_in_one(loaded: Settings, tmp_path: Path,

@@ -206,19 +206,16 @@ class Classifier:
         candidates = texts.filter(pl.col("text").str.contains_any(RULE_PREFILTER, ascii_case_insensitive=True))
         if candidates.is_empty() or not self.rules.rules:
             return pl.DataFrame()
-        masked = candidates.with_columns(masked=self._masked(pl.col("text")))
-        masked = masked.with_columns(antigens=self._antigens(pl.col("masked")))
+        masked, flags = self._rule_flags(candidates)
         hits = []
-        for rule in self.rules.rules:
-            include = pl.col("masked").str.contains(polars_regex(rule.include))
-            if rule.exclude:
-                include = include & ~pl.col("masked").str.contains(polars_regex(rule.exclude))
-            hit = masked.filter(pl.col("field").is_in(rule.fields) & include).with_columns(
+        for flag, rule in zip(flags, self.rules.rules, strict=True):
+            hit = masked.filter(pl.col(flag)).drop(flags).with_columns(
                 rule_id=pl.lit(rule.id), agent=pl.lit(rule.agent), mechanism_class=pl.lit(rule.mechanism_class),
                 target=pl.lit(rule.target), source=pl.lit(f"rule:{rule.id}"), is_named=pl.lit(False),
                 matched_text=pl.col("text"),
             )
             hits.append(hit)
+        masked = masked.drop(flags)
         found = pl.concat(hits, how="diagonal_relaxed")
         if found.is_empty():
             return found
@@ -239,6 +236,23 @@ class Classifier:
             "nct_id").unique()
         vague = (pl.col("mechanism_class") == "car_nk") & (pl.col("target") == "unspecified")
         return pl.concat([found.filter(~vague), found.filter(vague).join(specific, on="nct_id", how="anti")])
+
+    def _rule_flags(self, candidates: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+        """The candidates with their masked text, antigens and one flag per rule (whether it fires on the row).
+
+        The regexes run once per distinct (field, text): drug names, other names and descriptions repeat
+        across trials, so most rows share their text with another.
+        """
+        flags = [f"_rule_{n}" for n in range(len(self.rules.rules))]
+        distinct = candidates.select("field", "text").unique().with_columns(masked=self._masked(pl.col("text")))
+        fires = []
+        for flag, rule in zip(flags, self.rules.rules, strict=True):
+            include = pl.col("masked").str.contains(polars_regex(rule.include))
+            if rule.exclude:
+                include = include & ~pl.col("masked").str.contains(polars_regex(rule.exclude))
+            fires.append((pl.col("field").is_in(rule.fields) & include).alias(flag))
+        distinct = distinct.with_columns(self._antigens(pl.col("masked")).alias("antigens"), *fires)
+        return candidates.join(distinct, on=["field", "text"], how="left", maintain_order="left"), flags
 
     def _antigens(self, text: pl.Expr) -> pl.Expr:
         codes = [pl.when(text.str.contains(polars_regex(a.patterns))).then(pl.lit(a.code))

@@ -40,8 +40,10 @@ def texts_frame(interventions: pl.DataFrame, arm_groups: pl.DataFrame, trials: p
     texts = pl.concat(parts, how="diagonal_relaxed").drop_nulls("text")
     if "title_idx" not in texts.columns:
         texts = texts.with_columns(title_idx=pl.lit(None, pl.Int32))
+    # normalized once per distinct text: drug names and descriptions repeat across trials
+    distinct = texts.select(raw=pl.col("text")).unique().with_columns(text=normalized(pl.col("raw")))
+    texts = texts.rename({"text": "raw"}).join(distinct, on="raw", how="left", maintain_order="left").drop("raw")
     return texts.with_columns(
-        text=normalized(pl.col("text")),
         field_rank=pl.col("field").replace_strict(FIELD_RANK, return_dtype=pl.Int8),
         intervention_idx=pl.col("intervention_idx").cast(pl.Int32),
         arm_group_idx=pl.col("arm_group_idx").cast(pl.Int32),

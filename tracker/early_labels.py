@@ -59,15 +59,8 @@ class EarlyLabels:
         if not self._pending:
             return None
         parts = [future.result() for future in self._pending]
-        batches = pl.concat([p.trial_ids.with_columns(batch=pl.lit(n)) for n, p in enumerate(parts)])
-        latest = batches.group_by("nct_id").agg(pl.col("batch").max())
-        tables = {
-            name: pl.concat([p.tables[name].with_columns(batch=pl.lit(n)) for n, p in enumerate(parts)],
-                            how="vertical_relaxed")
-            .join(latest, on=["nct_id", "batch"], how="semi").drop("batch")
-            for name in landscape.LABEL_TABLES
-        }
-        return landscape.Labels(latest.select("nct_id"), tables)
+        tables = latest_rows([(p.trial_ids, p.tables) for p in parts])
+        return landscape.Labels(pl.concat([p.trial_ids.select("nct_id") for p in parts]).unique(), tables)
 
     def close(self) -> None:
         """Stop the thread; a batch it has not started is dropped (the run failed or is over)."""
@@ -76,10 +69,16 @@ class EarlyLabels:
 
 def latest_inputs(batches: list[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
     """The classifier inputs of several batches as one: a trial in two batches has the later batch's rows."""
+    return latest_rows([(inputs["trials"], inputs) for inputs in batches])
+
+
+def latest_rows(batches: list[tuple[pl.DataFrame, dict[str, pl.DataFrame]]]) -> dict[str, pl.DataFrame]:
+    """Frames of several batches, each given with its trials (nct_id), as one frame per name: a trial in two
+    batches keeps the later batch's rows only."""
     later = pl.DataFrame(schema={"nct_id": pl.String})
-    parts: dict[str, list[pl.DataFrame]] = {name: [] for name in batches[0]}
-    for inputs in reversed(batches):
-        for name, frame in inputs.items():
+    parts: dict[str, list[pl.DataFrame]] = {name: [] for name in batches[0][1]}
+    for trials, frames in reversed(batches):
+        for name, frame in frames.items():
             parts[name].append(frame.join(later, on="nct_id", how="anti"))
-        later = pl.concat([later, inputs["trials"].select("nct_id")])
+        later = pl.concat([later, trials.select("nct_id")])
     return {name: pl.concat(frames[::-1], how="vertical_relaxed") for name, frames in parts.items()}

@@ -73,7 +73,8 @@ indications as (
 
 collaborators as (
 
-    select nct_id, list_transform(list_sort(list({'idx': sponsor_idx, 'name': name})), lambda s: s.name) as collaborators
+    select nct_id, list_transform(list_sort(list({'idx': sponsor_idx, 'name': name})), lambda s: s.name)
+        as collaborators
     from core.sponsors
     where role = 'collaborator' and nct_id in (select nct_id from scope)
     group by nct_id
@@ -122,7 +123,8 @@ arm_groups as (
 intervention_mesh_inputs as (
 
     select nct_id, list_aggr(list_transform(list_sort(list({'kind': kind, 'mesh_id': mesh_id, 'term': term})),
-                                            lambda m: concat_ws('|', m.kind, m.mesh_id, m.term)), 'string_agg', '~') as input_text
+                                            lambda m: concat_ws('|', m.kind, m.mesh_id, m.term)), 'string_agg', '~')
+        as input_text
     from core.intervention_mesh
     where nct_id in (select nct_id from scope)
     group by nct_id
@@ -142,7 +144,8 @@ condition_inputs as (
 mesh_inputs as (
 
     select nct_id, list_aggr(list_transform(list_sort(list({'kind': kind, 'mesh_id': mesh_id, 'term': term})),
-                                            lambda m: concat_ws('|', m.kind, m.mesh_id, m.term)), 'string_agg', '~') as input_text
+                                            lambda m: concat_ws('|', m.kind, m.mesh_id, m.term)), 'string_agg', '~')
+        as input_text
     from core.condition_mesh
     where nct_id in (select nct_id from scope)
     group by nct_id

@@ -127,3 +127,16 @@ def test_blind_case_set_meets_the_precision_and_recall_floor() -> None:
               for line in done.stdout.splitlines()[1:]}
     assert min(scores["agent"]) >= 0.95 and min(scores["mechanism"]) >= 0.95, done.stdout
     assert min(scores["indication"]) >= 0.90, done.stdout
+
+
+def test_indication_evidence_does_not_depend_on_row_order(mapper: IndicationMapper) -> None:
+    # two MeSH terms and two conditions name the same indication: the evidence shown is the same every run
+    mesh = pl.DataFrame({
+        "nct_id": ["NCT90000001"] * 2, "kind": ["mesh"] * 2, "mesh_id": [None, None],
+        "term": ["Pancreatic Neoplasms", "Carcinoma, Pancreatic Ductal"]}, schema_overrides={"mesh_id": pl.String})
+    conditions = pl.DataFrame({"nct_id": ["NCT90000002"] * 2,
+                               "condition": ["Pancreatic Cancer", "Adenocarcinoma of the Pancreas"]})
+    shown = {tuple(mapper.map(conditions[order], mesh[order]).select("nct_id", "indication", "evidence").rows())
+             for order in ([0, 1], [1, 0])}
+    assert shown == {(("NCT90000001", "pancreatic", "Carcinoma, Pancreatic Ductal"),
+                      ("NCT90000002", "pancreatic", "Adenocarcinoma of the Pancreas"))}

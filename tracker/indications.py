@@ -55,18 +55,19 @@ class IndicationMapper:
         """One row per trial × indication from its conditions (nct_id, condition) and MeSH (nct_id, kind, …)."""
         mesh = mesh.with_columns(term_key=pl.col("term").str.to_lowercase(), mesh_number=mesh_number(pl.col("mesh_id")))
         firm_mesh = mesh.filter(pl.col("kind") == "mesh")
-        firm = pl.concat([
+        firm = _first_evidence(pl.concat([
             firm_mesh.join(self.firm_terms, on="term_key").select("nct_id", "indication", evidence="term"),
             firm_mesh.join(self.firm_ids, on="mesh_number").select("nct_id", "indication", evidence="term"),
-        ]).unique(["nct_id", "indication"], keep="first").with_columns(source=pl.lit("mesh"))
+        ])).with_columns(source=pl.lit("mesh"))
         text = self._text(conditions)
         strong = pl.concat([firm, text], how="diagonal_relaxed").with_columns(
             indication_area=pl.col("indication").replace_strict(self.areas, return_dtype=pl.String))
         weak = (
             pl.concat([
-                mesh.join(self.weak_terms, on="term_key").select("nct_id", "indication", evidence="term")
-                .with_columns(source=pl.lit("mesh_ancestor")),
-                self._weak_text(conditions),
+                _first_evidence(
+                    mesh.join(self.weak_terms, on="term_key").select("nct_id", "indication", evidence="term")
+                ).with_columns(source=pl.lit("mesh_ancestor")),
+                _first_evidence(self._weak_text(conditions)),
             ])
             .unique(["nct_id", "indication"], keep="first", maintain_order=True)
             .with_columns(indication_area=pl.col("indication").replace_strict(self.areas, return_dtype=pl.String))
@@ -101,12 +102,9 @@ class IndicationMapper:
             return pl.DataFrame(schema={"nct_id": pl.String, "indication": pl.String, "evidence": pl.String,
                                         "source": pl.String})
         coded = unique.with_columns(indication=pl.coalesce(choices)).drop_nulls("indication")
-        return (
-            conditions.join(coded, on="condition")
-            .select("nct_id", "indication", evidence="condition")
-            .unique(["nct_id", "indication"], keep="first", maintain_order=True)
-            .with_columns(source=pl.lit("text"))
-        )
+        return _first_evidence(
+            conditions.join(coded, on="condition").select("nct_id", "indication", evidence="condition")
+        ).with_columns(source=pl.lit("text"))
 
     def _weak_text(self, conditions: pl.DataFrame) -> pl.DataFrame:
         """Every entry whose `weak_text` matches a condition (step c: kept only beside no code of its area)."""
@@ -136,6 +134,16 @@ class IndicationMapper:
             & (pl.col("only_source").is_null() | (pl.col("source") == pl.col("only_source")))
         ).select("nct_id", "indication").unique()
         return found.join(dropped, on=["nct_id", "indication"], how="anti")
+
+
+def _first_evidence(found: pl.DataFrame) -> pl.DataFrame:
+    """One row per trial × indication: of several terms that name it, the first in alphabetical order.
+
+    Not "the first found": joins do not keep row order, so that evidence changed from one run to the next.
+    """
+    return found.sort("nct_id", "indication", "evidence", nulls_last=True).unique(
+        ["nct_id", "indication"], keep="first", maintain_order=True)
+
 
 def _digits(mesh_id: str) -> str | None:
     match = re.fullmatch(r"D0*(\d+)", mesh_id.strip())

@@ -223,3 +223,24 @@ def test_snapshots_in_chunks_equal_snapshots_in_one(loaded: Settings, tmp_path: 
     query = "select * exclude (version_id) from versions.trial_snapshots order by nct_id"
     assert read(chunked, query) == read(loaded, query)
     assert len(read(chunked, query)) == len(landscape_corpus())
+
+
+def test_prepared_snapshots_survive_snapshots_made_in_between(loaded: Settings,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # a refresh builds the record part of its snapshots before a catalogue edit's relabelling makes others
+    import polars as pl
+
+    from tracker import versions
+
+    monkeypatch.setattr(versions, "SNAPSHOT_CHUNK", 3)  # the prepared chunk and two built when written
+    query = "select * from versions.trial_snapshots order by nct_id"
+    before = read(loaded, query)
+    ids = [row[0] for row in read(loaded, "select nct_id from core.trials order by nct_id")]
+    with duckdb.connect(str(loaded.db_path)) as con:
+        stored = versions.CurrentSnapshots(con, pl.DataFrame({"nct_id": ids}))
+        stored.prepare()
+        con.execute("delete from versions.trial_snapshots")
+        # the relabelling's snapshots, of other trials, replace snapshot_scope and snapshot_records meanwhile
+        assert versions.snapshot_current(con, pl.DataFrame({"nct_id": ids[-2:]})) == 2
+        assert stored.write() == len(ids) > 3
+    assert read(loaded, query) == before

@@ -81,6 +81,7 @@ def temp_names_made() -> dict[str, str]:
     made: dict[str, str] = {}
     create = re.compile(r"create\s+(?:or\s+replace\s+)?temp(?:orary)?\s+table\s+(?:if\s+not\s+exists\s+)?(\w+)", re.I)
     register = re.compile(r"\bregister\(\w+, (f?)\"(\w+)")
+    rename = re.compile(r"alter\s+table\s+\w+\s+rename\s+to\s+(\w+)", re.I)  # a temp table kept under a new name
     sources = [*(ROOT / "sql").rglob("*.sql"), *(ROOT / "tracker").rglob("*.py")]
     for path in sources:
         where = path.relative_to(ROOT).as_posix()
@@ -88,7 +89,7 @@ def temp_names_made() -> dict[str, str]:
         if path.suffix == ".py":
             # a comment may name a table without making one
             code = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith("#"))
-        for name in create.findall(code):
+        for name in [*create.findall(code), *rename.findall(code)]:
             made.setdefault(name, where)
         for is_f, name in register.findall(code):
             made.setdefault(name + ("*" if is_f else ""), where)

@@ -43,6 +43,10 @@ class EarlyLabels:
         if self._gathered_trials >= EARLY_CHUNK:
             self._classify_gathered()
 
+    def flush(self) -> None:
+        """Hand what has gathered to the classifier now: no batch follows (the loading is over)."""
+        self._classify_gathered()
+
     def _classify_gathered(self) -> None:
         if not self._gathered:
             return

@@ -29,13 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 from tracker import __version__, checks, db, files, ingest, landscape, loading, publish, recovery, runs, schema
 from tracker.changes.rules import Rules, load_rules
-from tracker.changes.stage import StageResult, run_stage
+from tracker.changes.stage import StageResult, run_stage, stored_snapshots
 from tracker.config import Settings, refresh_memory_limit
 from tracker.ctgov import CtGov
 from tracker.early_labels import EarlyLabels
 from tracker.errors import Cancelled, CorruptDatabase, DatabaseError, DiskFull, TrackerError
 from tracker.reporting import LogReporter, RefreshResult, Reporter
 from tracker.scope import ScopeQuery
+from tracker.versions import CurrentSnapshots
 
 if TYPE_CHECKING:
     import httpx
@@ -165,10 +166,15 @@ def run_pipeline(con: db.Connection, client: CtGov, run: Run) -> None:
                     for batch in batches:
                         _load(con, run, query, attempt, batch, early)
             _record_query(con, run, query, since, attempt.stats)
+        early.flush()
         with db.transaction(con):
             stored = close_scope(con, run, plan)
+            # the snapshots' record part reads no label: built while the last batches are still classified
+            with _timed(timings, "changes"):
+                snapshots = stored_snapshots(con)
+                snapshots.prepare()
             classify(con, run, stored.changed, early)
-            detect_changes(con, run)
+            detect_changes(con, run, snapshots)
             schema.build_marts(con)
             _finish(con, client, run, plan, stored)
     finally:
@@ -237,11 +243,14 @@ def classify(con: db.Connection, run: Run, changed: frozenset[str] | None,
                                         now=run.now(), computed=computed)
 
 
-def detect_changes(con: db.Connection, run: Run) -> StageResult:
-    """Snapshot what the run stored, compare each new version with the one before, rate the changes."""
+def detect_changes(con: db.Connection, run: Run, stored: CurrentSnapshots | None = None) -> StageResult:
+    """Snapshot what the run stored, compare each new version with the one before, rate the changes.
+
+    `stored`: the snapshots of what the run stored, when their record part was prepared already.
+    """
     with _timed(run.result.timings, "changes"):
         staged = run_stage(con, run.labelling.domain, run.labelling.rules, run_id=run.result.run_id,
-                           now=run.now(), overlap_days=run.settings.overlap_days)
+                           now=run.now(), overlap_days=run.settings.overlap_days, stored=stored)
     log.info("%d version(s) snapshotted, %d change(s) detected", staged.snapshots, staged.changes)
     return staged
 

@@ -23,6 +23,8 @@ TEMP_TABLES: dict[str, str] = {
     # snapshots (versions.py, sql/versions/)
     "snapshot_scope_frame": "frame: the trials whose current version is snapshotted",
     "snapshot_scope": "the trials whose current version is snapshotted, and the source of the snapshot",
+    "snapshot_records": "the record part (columns and lists, no labels) of the snapshots being made",
+    "snapshot_records_ready": "a prepared chunk's snapshot_records, kept apart until its labels are added",
     "new_snapshots": "the snapshots just made, before they replace any older ones",
     "scratch_ids": "frame: past versions to snapshot in the scratch database",
     "scratch_rows": "frame: in the scratch database, the version of each row of incoming_page",

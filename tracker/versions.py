@@ -1,7 +1,7 @@
 """Snapshots: every stored version of a trial as the landscape sees it (versions.trial_snapshots).
 
 A refresh snapshots the current version of each trial it stored, from the normalized rows and labels
-it has just written (sql/versions/010_snapshots.sql). A version that is not current - one backfilled
+it has just written (sql/versions/). A version that is not current - one backfilled
 from CT.gov's history, or an old version to relabel after a catalogue edit - is normalized and
 classified in a scratch in-memory database with the same SQL and the same classifier, so every
 snapshot, old or new, is computed the same way and a past landscape equals what a refresh on that
@@ -26,25 +26,57 @@ _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 
 
 def snapshot_current(con: db.Connection, nct_ids: pl.DataFrame, source: str = "refresh") -> int:
-    """Write (or rewrite) the snapshot of the current version of each trial in `nct_ids`.
+    """Write (or rewrite) the snapshot of the current version of each trial in `nct_ids`."""
+    return CurrentSnapshots(con, nct_ids, source).write()
 
-    SNAPSHOT_CHUNK trials at a time: a catalogue edit relabels every trial, and 100,000 snapshots built at
-    once beside the old labels ran out of DuckDB's memory.
+
+class CurrentSnapshots:
+    """The snapshots of the current version of some trials, made SNAPSHOT_CHUNK trials at a time.
+
+    Chunks: a catalogue edit relabels every trial, and 100,000 snapshots built at once beside the old labels
+    ran out of DuckDB's memory. A snapshot's record part (sql/versions/010_snapshot_records.sql) reads no
+    label, so `prepare` can build the first chunk's before the labels are written: a refresh does it while
+    its last batches are still being classified. The labels (020_snapshots.sql) are added by `write`.
     """
-    if nct_ids.is_empty():
-        return 0
-    scope = nct_ids.select("nct_id").unique().sort("nct_id").with_columns(source=pl.lit(source))
-    written = 0
-    for start in range(0, scope.height, SNAPSHOT_CHUNK):
-        db.register(con, "snapshot_scope_frame", scope.slice(start, SNAPSHOT_CHUNK))
+
+    def __init__(self, con: db.Connection, nct_ids: pl.DataFrame, source: str = "refresh") -> None:
+        self._con = con
+        self._scope = nct_ids.select("nct_id").unique().sort("nct_id").with_columns(source=pl.lit(source))
+        self._prepared = False
+
+    def prepare(self) -> None:
+        """Build the first chunk's record part now, kept apart from what other snapshots build meanwhile."""
+        if self._scope.is_empty():
+            return
+        self._records(0)
+        # kept under its own name: snapshots made meanwhile (a catalogue edit's relabelling) reuse the other
+        self._con.execute("drop table if exists snapshot_records_ready")
+        self._con.execute("alter table snapshot_records rename to snapshot_records_ready")
+        self._prepared = True
+
+    def write(self) -> int:
+        """Snapshot every trial, chunk by chunk; return how many snapshots were written."""
+        written = 0
+        for start in range(0, self._scope.height, SNAPSHOT_CHUNK):
+            if start == 0 and self._prepared:
+                self._con.execute("drop table if exists snapshot_records")
+                self._con.execute("alter table snapshot_records_ready rename to snapshot_records")
+                self._prepared = False
+            else:
+                self._records(start)
+            db.run_file(self._con, db.sql_file("versions", "020_snapshots.sql"))
+            _store_new_snapshots(self._con)
+            written += int(db.scalar(self._con, "select count(*) from new_snapshots"))
+        return written
+
+    def _records(self, start: int) -> None:
+        con = self._con
+        db.register(con, "snapshot_scope_frame", self._scope.slice(start, SNAPSHOT_CHUNK))
         try:
             con.execute("create or replace temp table snapshot_scope as select * from snapshot_scope_frame")
         finally:
             db.unregister(con, "snapshot_scope_frame")
-        db.run_file(con, db.sql_file("versions", "010_snapshots.sql"))
-        _store_new_snapshots(con)
-        written += int(db.scalar(con, "select count(*) from new_snapshots"))
-    return written
+        db.run_file(con, db.sql_file("versions", "010_snapshot_records.sql"))
 
 
 def _store_new_snapshots(con: db.Connection) -> None:
@@ -122,7 +154,7 @@ def _scratch_snapshots(domain: Domain, payloads: pl.DataFrame) -> pl.DataFrame:
         reclassify(scratch, domain, None)
         scratch.execute("create or replace temp table snapshot_scope as "
                         "select nct_id, 'scratch' as source from core.trials")
-        db.run_file(scratch, db.sql_file("versions", "010_snapshots.sql"))
+        db.apply_sql(scratch, "versions")
         return db.fetch_frame(scratch, "select * from new_snapshots")
     finally:
         scratch.close()

@@ -41,6 +41,9 @@ CONTEXT_SQL = """
 """
 
 
+STORED_SQL = "select nct_id from run_seen where outcome <> 'unchanged'"
+
+
 @dataclass(frozen=True)
 class StageResult:
     snapshots: int
@@ -48,19 +51,26 @@ class StageResult:
     changes: int
 
 
+def stored_snapshots(con: db.Connection) -> versions.CurrentSnapshots:
+    """The snapshots of what this refresh stored (run_seen), to prepare before the labels are in."""
+    return versions.CurrentSnapshots(con, db.fetch_frame(con, STORED_SQL))
+
+
 def run_stage(con: db.Connection, domain: Domain, rules: Rules, *, run_id: int, now: datetime,
-              overlap_days: int) -> StageResult:
-    """Snapshot, compare and rate what this refresh stored (run_seen) and what a catalogue edit moved."""
+              overlap_days: int, stored: versions.CurrentSnapshots | None = None) -> StageResult:
+    """Snapshot, compare and rate what this refresh stored (run_seen) and what a catalogue edit moved.
+
+    `stored`: stored_snapshots(), prepared while the run was being classified.
+    """
     baseline = _is_baseline(con, run_id)
     relabelled = relabel(con, domain, rules, run_id=run_id, now=now, record=not baseline)
-    stored = db.fetch_frame(con, "select nct_id from run_seen where outcome <> 'unchanged'")
-    written = versions.snapshot_current(con, stored)
+    written = (stored or stored_snapshots(con)).write()
     # after this run's versions: before them, each of a first run's trials lacks a snapshot and would be
     # snapshotted twice
     migrated = _migrate(con, domain)
     con.execute("""
         create or replace temp table new_versions as
-        select version_id from raw.studies where nct_id in (select nct_id from run_seen where outcome <> 'unchanged')
+        select version_id from raw.studies where nct_id in (""" + STORED_SQL + """)
     """)
     if migrated.height:
         db.register(con, "migrated_versions", migrated.select("version_id"))

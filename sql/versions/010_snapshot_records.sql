@@ -1,12 +1,13 @@
--- one row per trial of snapshot_scope: its normalized rows and labels as a versions.trial_snapshots row.
+-- one row per trial of snapshot_scope: its normalized rows as the record part of a versions.trial_snapshots row
+-- (sql/versions/020_snapshots.sql adds the labels). Apart so that a refresh can build it while the last
+-- batches are still being classified: it reads no label table.
 -- reads: snapshot_scope (nct_id, source), core.trials, core.sponsors, core.interventions, core.arm_groups,
---        core.conditions, core.condition_mesh, core.intervention_mesh, core.primary_outcomes, core.locations, core.trial_agents,
---        core.trial_mechanisms, core.trial_indications, meta.state (catalogue_hash)
--- writes: temp new_snapshots (the caller inserts it into versions.trial_snapshots)
+--        core.conditions, core.condition_mesh, core.intervention_mesh, core.primary_outcomes, core.locations
+-- writes: temp snapshot_records
 -- Runs on the working database and on the scratch database of tracker/versions.py alike: every name is
 -- resolved in the current catalog. Lists in a set order are sorted lists of structs, key fields first
 -- (nested NULLs sort last, as in ORDER BY), not ordered aggregates: those took half the query's time.
-create or replace temp table new_snapshots as
+create or replace temp table snapshot_records as
 with
 
 scope as (
@@ -20,54 +21,6 @@ trials as (
     select trials.*, scope.source
     from core.trials as trials
     join scope using (nct_id)
-
-),
-
-mechanisms as (
-
-    select
-        nct_id,
-        bool_or(role = 'tracked') as has_tracked_mechanism,
-        max(mechanism_class) filter (is_primary) as primary_mechanism_class,
-        max(target) filter (is_primary) as primary_target,
-        list_sort(list(distinct mechanism_class)) as mechanism_classes,
-        list_transform(list_sort(list({
-            'priority': priority, 'target_order': target_order, 'mechanism_class': mechanism_class, 'target': target,
-            'row': {'mechanism_class': mechanism_class, 'target': target, 'role': role, 'is_primary': is_primary}
-        })), lambda m: m.row) as mechanisms,
-        bool_or(role = 'tracked' and mechanism_class not in ('immune_checkpoint', 'adcc_antibody', 'nk_modulator'))
-            as has_nk_specific_agent,
-        bool_or(mechanism_class = 'immune_checkpoint' and target in ('PD-1', 'PD-L1', 'CTLA-4'))
-            as has_pd1_pdl1_ctla4
-    from core.trial_mechanisms
-    where nct_id in (select nct_id from scope)
-    group by nct_id
-
-),
-
-agents as (
-
-    select
-        nct_id,
-        list_sort(list(distinct agent)) as agents,
-        list_sort(list(distinct agent) filter (role = 'tracked')) as tracked_agents
-    from core.trial_agents
-    where nct_id in (select nct_id from scope)
-    group by nct_id
-
-),
-
-indications as (
-
-    select
-        nct_id,
-        list_sort(list(distinct indication_area)) as indication_areas,
-        list_sort(list(distinct indication)) as indications,
-        list_sort(list({'indication': indication, 'indication_area': indication_area})) as indication_rows,
-        bool_or(indication_area <> 'non_oncology') as is_oncology
-    from core.trial_indications
-    where nct_id in (select nct_id from scope)
-    group by nct_id
 
 ),
 
@@ -222,28 +175,11 @@ final as (
         coalesce(outcomes.primary_outcomes, []) as primary_outcomes,
         coalesce(sites.countries, []) as countries,
 
-        ----------  labels
-        coalesce(mechanisms.has_tracked_mechanism, false) as has_tracked_mechanism,
-        mechanisms.primary_mechanism_class,
-        mechanisms.primary_target,
-        coalesce(mechanisms.mechanism_classes, []) as mechanism_classes,
-        coalesce(mechanisms.mechanisms, []) as mechanisms,
-        coalesce(agents.agents, []) as agents,
-        coalesce(agents.tracked_agents, []) as tracked_agents,
-        coalesce(indications.indication_areas, []) as indication_areas,
-        coalesce(indications.indications, []) as indications,
-        coalesce(indications.indication_rows, []) as indication_rows,
-        coalesce(indications.is_oncology, false) as is_oncology,
-        coalesce(mechanisms.has_nk_specific_agent, false) as has_nk_specific_agent,
-        coalesce(mechanisms.has_pd1_pdl1_ctla4, false) as has_pd1_pdl1_ctla4,
+        ----------  what the labels are computed from
         md5(to_json([trials.brief_title, trials.official_title, interventions.input_text, arm_groups.input_text,
                      condition_inputs.input_text, mesh_inputs.input_text,
-                     intervention_mesh_inputs.input_text])::varchar) as input_hash,
-        (select value from meta.state where key = 'catalogue_hash') as catalogue_hash
+                     intervention_mesh_inputs.input_text])::varchar) as input_hash
     from trials
-    left join mechanisms using (nct_id)
-    left join agents using (nct_id)
-    left join indications using (nct_id)
     left join collaborators using (nct_id)
     left join interventions using (nct_id)
     left join arm_groups using (nct_id)

@@ -172,7 +172,7 @@ def test_labels_computed_while_loading_equal_labels_computed_after(loaded: Setti
 def test_a_trial_changed_twice_in_a_run_keeps_the_later_batchs_labels(monkeypatch: pytest.MonkeyPatch) -> None:
     import polars as pl
 
-    from tracker import early_labels, landscape
+    from tracker import db, early_labels, landscape
 
     def labels(ids: list[str], agent: str) -> landscape.Labels:
         frame = pl.DataFrame({"nct_id": ids, "agent": [agent] * len(ids)})
@@ -182,10 +182,11 @@ def test_a_trial_changed_twice_in_a_run_keeps_the_later_batchs_labels(monkeypatc
     monkeypatch.setattr(early_labels, "EARLY_CHUNK", 1)  # each batch its own classifier call
     monkeypatch.setattr(landscape, "read_inputs", lambda con, where: {"trials": pl.DataFrame({"nct_id": ["x"]})})
     monkeypatch.setattr(landscape, "label", lambda domain, inputs: next(batches))
-    early = early_labels.EarlyLabels(landscape.Domain.load())
+    monkeypatch.setattr(db, "second_connection", lambda con: duckdb.connect())  # nothing is read from it
+    early = early_labels.EarlyLabels(landscape.Domain.load(), None)  # type: ignore[arg-type]
     try:
-        early.submit(None)  # type: ignore[arg-type]  # read_inputs is replaced: no database is read
-        early.submit(None)  # type: ignore[arg-type]
+        early.submit(pl.DataFrame({"nct_id": ["NCT90000001", "NCT90000002"]}))
+        early.submit(pl.DataFrame({"nct_id": ["NCT90000002"]}))
         result = early.result()
     finally:
         early.close()
@@ -195,21 +196,28 @@ def test_a_trial_changed_twice_in_a_run_keeps_the_later_batchs_labels(monkeypatc
         assert sorted(result.tables[name].rows()) == [("NCT90000001", "first"), ("NCT90000002", "second")], name
 
 
-def test_batches_classified_together_give_each_trial_its_latest_rows() -> None:
-    import polars as pl
+def test_gathered_batches_are_classified_from_their_rows_as_committed(loaded: Settings) -> None:
+    # the labelling thread reads through a connection of its own: what the loading has committed, not
+    # what a transaction still open beside it has written
+    from tracker import db, early_labels, landscape
 
-    from tracker.early_labels import latest_inputs
-
-    def batch(rows: list[tuple[str, str]]) -> dict[str, pl.DataFrame]:
-        frame = pl.DataFrame(rows, schema={"nct_id": pl.String, "name": pl.String}, orient="row")
-        return {"trials": frame.select("nct_id").unique(maintain_order=True), "interventions": frame}
-
-    first = batch([("NCT90000001", "old a"), ("NCT90000002", "old b"), ("NCT90000002", "old b2")])
-    second = batch([("NCT90000002", "new b"), ("NCT90000003", "c")])
-    combined = latest_inputs([first, second])
-    assert sorted(combined["interventions"].rows()) == [
-        ("NCT90000001", "old a"), ("NCT90000002", "new b"), ("NCT90000003", "c")]
-    assert sorted(combined["trials"]["nct_id"]) == ["NCT90000001", "NCT90000002", "NCT90000003"]
+    domain = landscape.Domain.load()
+    with db.writer(loaded.db_path) as con:
+        expected = landscape.label(domain, landscape.read_inputs(con))
+        early = early_labels.EarlyLabels(domain, con)
+        try:
+            con.execute("begin transaction")
+            con.execute("delete from core.interventions")  # not committed: the thread must not see it
+            ids = db.fetch_frame(con, "select nct_id from core.trials")
+            early.submit(ids.slice(0, 3))
+            early.submit(ids.slice(3), flush=True)
+            result = early.result()
+            con.execute("rollback")
+        finally:
+            early.close()
+    assert result is not None
+    for name in landscape.LABEL_TABLES:
+        assert sorted(result.tables[name].rows()) == sorted(expected.tables[name].rows()), name
 
 
 def test_snapshots_in_chunks_equal_snapshots_in_one(loaded: Settings, tmp_path: Path,

@@ -1,10 +1,12 @@
 """Labels computed while a refresh still loads: the batches' new versions, classified in a thread of their own.
 
 Classifying is Python and polars while loading is DuckDB, so on two cores the one runs beside the other
-instead of after it. A trial's labels depend on its normalized rows alone, and a batch's are classified
-from the rows its load just wrote; a trial whose content changes again in a later batch of the run takes
-that batch's labels. A few batches go to the classifier at once (EARLY_CHUNK), since a call has a fixed
-cost. The classify stage then writes these labels as if it had computed them itself.
+instead of after it. A trial's labels depend on its normalized rows alone. Once a batch has committed, its
+changed trials are handed over; the thread reads their rows through a connection of its own (it sees what
+is committed, never a batch half loaded) and classifies them. A few batches go to the classifier at once
+(EARLY_CHUNK), since a call has a fixed cost; a trial whose content changes again in a later batch of the
+run is read again with that batch and takes its labels. The classify stage then writes these labels as if
+it had computed them itself.
 """
 
 from __future__ import annotations
@@ -15,32 +17,32 @@ import polars as pl
 
 from tracker import db, landscape
 
-IN_FLIGHT = 2  # classifier calls waiting: their input frames are held meanwhile
+IN_FLIGHT = 2  # classifier calls waiting: the thread is behind, and the loading waits rather than pile up calls
 # trials per classifier call: a call costs ~0.45 CPU-s whatever its size (regexes and alias automata built
 # anew), so batches of 4,000 are classified a few at once, not one by one
 EARLY_CHUNK = 10_000
 
 
 class EarlyLabels:
-    """The labels of every batch submitted so far, computed one batch at a time beside the loading."""
+    """The labels of every batch submitted so far, read and computed beside the loading."""
 
-    def __init__(self, domain: landscape.Domain) -> None:
+    def __init__(self, domain: landscape.Domain, con: db.Connection) -> None:
         self._domain = domain
+        self._reader = db.second_connection(con)  # the labelling thread's, to the same database
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="labels")
         self._pending: list[Future[landscape.Labels]] = []
-        self._gathered: list[dict[str, pl.DataFrame]] = []  # batches read, not yet handed to the classifier
+        self._gathered: list[pl.DataFrame] = []  # trials of committed batches, not yet handed to the classifier
         self._gathered_trials = 0
 
-    def submit(self, con: db.Connection) -> None:
-        """Classify the trials of temp table page_changed from the core rows the batch's load just wrote.
+    def submit(self, changed: pl.DataFrame, *, flush: bool = False) -> None:
+        """Classify the trials (nct_id) a batch that has committed changed.
 
-        The batch's rows are read now (the next batch may replace them) and classified once EARLY_CHUNK
-        trials have gathered, or when the result is asked for.
+        They are classified once EARLY_CHUNK trials have gathered, when `flush` says the next batch is the
+        query's last (so that it alone is left for the run's tail), or when the result is asked for.
         """
-        inputs = landscape.read_inputs(con, "where nct_id in (select nct_id from page_changed)")
-        self._gathered.append(inputs)
-        self._gathered_trials += inputs["trials"].height
-        if self._gathered_trials >= EARLY_CHUNK:
+        self._gathered.append(changed.select("nct_id"))
+        self._gathered_trials += changed.height
+        if flush or self._gathered_trials >= EARLY_CHUNK:
             self._classify_gathered()
 
     def flush(self) -> None:
@@ -53,12 +55,22 @@ class EarlyLabels:
         waiting = [f for f in self._pending if not f.done()]
         if len(waiting) >= IN_FLIGHT:
             waiting[0].result()  # the classifier is behind: hold no more input frames than this
-        inputs = latest_inputs(self._gathered)
+        trials = pl.concat(self._gathered).unique()
         self._gathered, self._gathered_trials = [], 0
-        self._pending.append(self._pool.submit(landscape.label, self._domain, inputs))
+        self._pending.append(self._pool.submit(self._label, trials))
+
+    def _label(self, trials: pl.DataFrame) -> landscape.Labels:
+        """The labels of `trials`, from their rows as committed now (the labelling thread)."""
+        reader = self._reader
+        db.register(reader, "early_trials", trials)
+        try:
+            inputs = landscape.read_inputs(reader, "where nct_id in (select nct_id from early_trials)")
+        finally:
+            db.unregister(reader, "early_trials")
+        return landscape.label(self._domain, inputs)
 
     def result(self) -> landscape.Labels | None:
-        """Every batch's labels, the latest batch's for a trial labelled twice; None when nothing was submitted."""
+        """Every batch's labels, the latest call's for a trial labelled twice; None when nothing was submitted."""
         self._classify_gathered()
         if not self._pending:
             return None
@@ -67,13 +79,9 @@ class EarlyLabels:
         return landscape.Labels(pl.concat([p.trial_ids.select("nct_id") for p in parts]).unique(), tables)
 
     def close(self) -> None:
-        """Stop the thread; a batch it has not started is dropped (the run failed or is over)."""
+        """Stop the thread (a call it has not started is dropped: the run failed or is over) and its connection."""
         self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-def latest_inputs(batches: list[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
-    """The classifier inputs of several batches as one: a trial in two batches has the later batch's rows."""
-    return latest_rows([(inputs["trials"], inputs) for inputs in batches])
+        self._reader.close()
 
 
 def latest_rows(batches: list[tuple[pl.DataFrame, dict[str, pl.DataFrame]]]) -> dict[str, pl.DataFrame]:

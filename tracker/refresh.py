@@ -155,7 +155,7 @@ def run_pipeline(con: db.Connection, client: CtGov, run: Run) -> None:
         return _skip(con, client, run)
     loading.begin(con)
     timings = run.result.timings
-    early = EarlyLabels(run.labelling.domain)
+    early = EarlyLabels(run.labelling.domain, con)
     try:
         for index, query in enumerate(plan.queries, start=1):
             since = plan.windows.get(query.key)
@@ -184,13 +184,19 @@ def run_pipeline(con: db.Connection, client: CtGov, run: Run) -> None:
 def _load(con: db.Connection, run: Run, query: ScopeQuery, attempt: ingest.Attempt, batch: loading.Batch,
           early: EarlyLabels) -> None:
     """Load raw versions and normalize one batch, in a transaction of its own; its new versions go to be labelled."""
-    with _timed(run.result.timings, "load"), db.transaction(con), loading.incoming(con, batch) as frame:
-        loaded = loading.load_raw_versions(con, frame, run_id=run.result.run_id, query_key=query.key, now=run.now())
-        loading.normalize(con, loaded)
+    with _timed(run.result.timings, "load"):
+        with db.transaction(con), loading.incoming(con, batch) as frame:
+            loaded = loading.load_raw_versions(con, frame, run_id=run.result.run_id, query_key=query.key,
+                                               now=run.now())
+            loading.normalize(con, loaded)
+            changed = db.fetch_frame(con, "select nct_id from page_changed")
+        attempt.add(loaded)
+        run.result.dirty = True
         if loaded.changed:
-            early.submit(con)
-    run.result.dirty = True
-    attempt.add(loaded)
+            # committed: the labelling thread reads it. The query's last batch is left alone for the run's
+            # tail: the one before it does not wait there with it
+            total = attempt.paging.total_count
+            early.submit(changed, flush=total is not None and total - len(attempt.ids) <= ingest.LOAD_BATCH)
     run.reporter.page_loaded(query, len(attempt.ids), attempt.paging.total_count)
 
 

@@ -15,6 +15,7 @@ TEMP_TABLES: dict[str, str] = {
     "page": "one row per distinct study of the batch, with its decoded keys",
     "page_changed": "the studies of the batch that get a new version, with its version_id",
     "parsed": "the new versions' JSON parsed once through the field map, for every normalize file",
+    "early_trials": "frame: in the labelling thread's connection, the trials of committed batches to classify",
     # classify (landscape.py)
     "scope_trials": "frame: the trials being classified",
     "changed_trials": "frame: the trials whose labels changed, with their labels before and after",

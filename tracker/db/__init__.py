@@ -28,6 +28,7 @@ from tracker.db.connection import (
     errors,
     is_duckdb_error,
     scratch,
+    second_connection,
     writer,
 )
 from tracker.db.exporting import copy_to_parquet, parquet_rows, prepare_export, public_views, table_macros
@@ -49,6 +50,6 @@ __all__ = [
     "CATALOG", "SCHEMA_DIRS", "SCHEMA_MARKER", "VIEW_DIRS", "Connection", "Reader", "Rendered", "apply_sql",
     "checkpoint", "connect", "connect_readonly_sandbox", "copy_to_parquet", "error_for", "errors", "fetch_frame",
     "interrupt", "is_duckdb_error", "parquet_rows", "public_views", "read_frame", "register", "run_file",
-    "run_rendered", "scalar", "scratch", "select_tree", "prepare_export", "sql_file", "statement_kinds",
-    "table_macros", "tokens", "transaction", "unregister", "writer",
+    "run_rendered", "scalar", "scratch", "second_connection", "select_tree", "prepare_export", "sql_file",
+    "statement_kinds", "table_macros", "tokens", "transaction", "unregister", "writer",
 ]

@@ -114,6 +114,13 @@ def attach(path: Path, *, read_only: bool, config: dict[str, Any]) -> Connection
     return con
 
 
+def second_connection(con: Connection) -> Connection:
+    """Another connection to the same open database, for a thread of its own: it sees what is committed."""
+    other = con.cursor()
+    other.execute(f"use {CATALOG}")
+    return other
+
+
 def check_tracker_database(con: Connection, path: Path, *, read_only: bool) -> None:
     """Refuse a DuckDB database that is not the tracker's, or is from a newer tracker.
 

@@ -51,8 +51,12 @@ class StoredBatch:
     """What the load stage stored of a batch; its new versions are in temp table page_changed."""
 
     rows: int
-    changed: int
     nct_ids: frozenset[str]
+    changed_ids: pl.DataFrame  # nct_id of each study that got a new version
+
+    @property
+    def changed(self) -> int:
+        return self.changed_ids.height
 
 
 def begin(con: db.Connection) -> None:
@@ -122,13 +126,13 @@ def load_raw_versions(con: db.Connection, frame: pl.DataFrame, *, run_id: int, q
                       now: datetime) -> StoredBatch:
     """Store a batch (incoming_page): new versions, current pointers, query membership, run_seen."""
     if frame.is_empty():
-        return StoredBatch(0, 0, frozenset())
+        return StoredBatch(0, frozenset(), pl.DataFrame(schema={"nct_id": pl.String}))
     params = {"run_id": run_id, "query_key": query_key, "now": now}
     db.run_file(con, db.sql_file("load", "010_page.sql"), params)
     db.run_file(con, db.sql_file("load", "020_versions.sql"), params)
-    changed: int = db.scalar(con, "select count(*) from page_changed")
+    changed = db.fetch_frame(con, "select nct_id from page_changed")
     ids = frozenset(frame["nct_id"].to_list())
-    return StoredBatch(rows=frame.height, changed=changed, nct_ids=ids)
+    return StoredBatch(rows=frame.height, nct_ids=ids, changed_ids=changed)
 
 
 def normalize(con: db.Connection, stored: StoredBatch) -> None:

@@ -189,14 +189,13 @@ def _load(con: db.Connection, run: Run, query: ScopeQuery, attempt: ingest.Attem
             loaded = loading.load_raw_versions(con, frame, run_id=run.result.run_id, query_key=query.key,
                                                now=run.now())
             loading.normalize(con, loaded)
-            changed = db.fetch_frame(con, "select nct_id from page_changed")
         attempt.add(loaded)
         run.result.dirty = True
         if loaded.changed:
             # committed: the labelling thread reads it. The query's last batch is left alone for the run's
             # tail: the one before it does not wait there with it
             total = attempt.paging.total_count
-            early.submit(changed, flush=total is not None and total - len(attempt.ids) <= ingest.LOAD_BATCH)
+            early.submit(loaded.changed_ids, flush=total is not None and total - len(attempt.ids) <= ingest.LOAD_BATCH)
     run.reporter.page_loaded(query, len(attempt.ids), attempt.paging.total_count)
 
 

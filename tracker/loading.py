@@ -111,12 +111,6 @@ def page_frame(studies: list[bytes], url: str, keys: Sequence[Keys] | None = Non
                "last_update_post_date_type": pl.String, "version_holder": pl.String, "payload": pl.String})
 
 
-def joined_frame(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    """page_frame's frames of several pages as one, its rows numbered anew."""
-    joined = pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0]
-    return joined.with_columns(row_no=pl.int_range(pl.len(), dtype=pl.Int64))
-
-
 @contextmanager
 def incoming(con: db.Connection, batch: Batch) -> Iterator[pl.DataFrame]:
     """The batch as the frame incoming_page, which both load stages read, for the length of the block."""

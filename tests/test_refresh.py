@@ -254,3 +254,41 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     done = cli({"TRACKER_MAX_RPM": "lots"}, "refresh")
     assert done.returncode == 1 and done.stderr.strip() == "Error: TRACKER_MAX_RPM: expected a float, got 'lots'"
+
+
+def test_batches_load_on_one_duckdb_thread_and_the_tail_runs_on_all(tmp_path: Path, standin: FaultyStandIn,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker import db, loading, refresh
+
+    seen: dict[str, list[str]] = {"load": [], "changes": []}
+    load_raw_versions, detect_changes = loading.load_raw_versions, refresh.detect_changes
+
+    def threads(con: db.Connection) -> str:
+        return str(db.scalar(con, "select current_setting('threads')"))
+
+    def spy_load(con: db.Connection, *args: Any, **kwargs: Any) -> loading.StoredBatch:
+        seen["load"].append(threads(con))
+        return load_raw_versions(con, *args, **kwargs)
+
+    def spy_changes(con: db.Connection, *args: Any, **kwargs: Any) -> Any:
+        seen["changes"].append(threads(con))
+        return detect_changes(con, *args, **kwargs)
+
+    monkeypatch.setattr(loading, "load_raw_versions", spy_load)
+    monkeypatch.setattr(refresh, "detect_changes", spy_changes)
+    result = api.run_refresh(settings_for(tmp_path, standin), full=True)
+    assert result.status == "succeeded", result.error
+    assert seen["load"] and set(seen["load"]) == {"1"}
+    with duckdb.connect() as fresh:  # DuckDB's own default: as many threads as it finds cores
+        default = str(fresh.execute("select current_setting('threads')").fetchall()[0][0])
+    assert seen["changes"] == [default]
+
+
+def test_one_thread_gives_duckdb_its_threads_back_when_the_block_fails() -> None:
+    from tracker import db
+
+    con = duckdb.connect(config={"threads": 3})
+    with pytest.raises(RuntimeError), db.one_thread(con):
+        assert db.scalar(con, "select current_setting('threads')") == 1
+        raise RuntimeError("the load failed")
+    assert db.scalar(con, "select current_setting('threads')") == 3

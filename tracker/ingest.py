@@ -155,6 +155,9 @@ def _paged(client: CtGov, query: ScopeQuery, attempt: Attempt) -> Iterator[loadi
     paging = attempt.paging
     studies: list[bytes] = []
     keys: list[checks.RecordKeys] = []
+    # hashed page by page as they come: the first batch of a query, which the loading waits for, is then
+    # ready as soon as its last page is
+    hashes: list[str] = []
     url = ""
     for page in client.iter_pages(attempt.params):
         url = page.url
@@ -165,14 +168,15 @@ def _paged(client: CtGov, query: ScopeQuery, attempt: Attempt) -> Iterator[loadi
         if not page.studies:
             paging.empty_pages += 1
         studies.extend(page.studies)
+        hashes.extend(loading.content_hash(raw) for raw in page.studies)
         # a few pages per transaction: fewer commits, and a buffer that does not grow with the corpus
         if len(studies) >= LOAD_BATCH:
-            batch = loading.Batch(query.key, loading.page_frame(studies, url, keys), url)
+            batch = loading.Batch(query.key, loading.page_frame(studies, url, keys, hashes), url)
             # the records' bytes are in the frame now: not held twice while the batch waits for the loader
-            studies, keys = [], []
+            studies, keys, hashes = [], [], []
             yield batch
     if studies:
-        yield loading.Batch(query.key, loading.page_frame(studies, url, keys), url)
+        yield loading.Batch(query.key, loading.page_frame(studies, url, keys, hashes), url)
 
 
 def _notes(con: db.Connection, query: ScopeQuery, attempt: Attempt) -> list[str]:

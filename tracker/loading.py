@@ -87,10 +87,12 @@ def content_hash(raw: bytes) -> str:
     return digest.hexdigest()
 
 
-def page_frame(studies: list[bytes], url: str, keys: Sequence[Keys] | None = None) -> pl.DataFrame:
+def page_frame(studies: list[bytes], url: str, keys: Sequence[Keys] | None = None,
+               hashes: Sequence[str] | None = None) -> pl.DataFrame:
     """One row per study of a page: its keys, a content hash without versionHolder, and its JSON text.
 
-    `keys` are the studies' keys when the record checks have read them already.
+    `keys` are the studies' keys when the record checks have read them already, `hashes` their content
+    hashes when computed already.
     """
     if keys is None:
         keys = [study_keys(raw) for raw in studies]
@@ -101,7 +103,7 @@ def page_frame(studies: list[bytes], url: str, keys: Sequence[Keys] | None = Non
     return pl.DataFrame({
         "row_no": range(len(studies)),
         "nct_id": [k.nct_id for k in keys],
-        "content_hash": [content_hash(raw) for raw in studies],
+        "content_hash": hashes if hashes is not None else [content_hash(raw) for raw in studies],
         "last_update_post_date": [k.last_update_post_date for k in keys],
         "last_update_post_date_type": [k.last_update_post_date_type for k in keys],
         "version_holder": [k.version_holder for k in keys],

@@ -52,6 +52,11 @@ class Attempt:
         self.rows += stored.rows
         self.ids.update(stored.nct_ids)
 
+    def one_batch_left(self) -> bool:
+        """Whether the studies CT.gov counted and this pass has not stored yet fit in one more batch."""
+        total = self.paging.total_count
+        return total is not None and total - len(self.ids) <= LOAD_BATCH
+
 
 def window_params(query: ScopeQuery, since: date | None) -> dict[str, str]:
     """The query's CT.gov parameters, limited to studies updated on or after `since` when given."""

@@ -200,8 +200,7 @@ def _load(con: db.Connection, run: Run, query: ScopeQuery, attempt: ingest.Attem
         if loaded.changed:
             # committed: the labelling thread reads it. The query's last batch is left alone for the run's
             # tail: the one before it does not wait there with it
-            total = attempt.paging.total_count
-            early.submit(loaded.changed_ids, flush=total is not None and total - len(attempt.ids) <= ingest.LOAD_BATCH)
+            early.submit(loaded.changed_ids, flush=attempt.one_batch_left())
     run.reporter.page_loaded(query, len(attempt.ids), attempt.paging.total_count)
 
 
